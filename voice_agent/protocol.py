@@ -1,0 +1,390 @@
+"""Sans-I/O OpenAI Realtime protocol: parse client events, build server events.
+
+Nothing here touches a socket or a model, so all of it is testable with plain dicts.
+Server events are built with GA names; `rename_for_beta` maps them for clients that
+asked for the beta protocol (header `OpenAI-Beta: realtime=v1`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import secrets
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Client event names: beta aliases -> GA names.
+CLIENT_ALIASES: dict[str, str] = {
+    "transcription_session.update": "session.update",
+}
+
+CLIENT_EVENTS = frozenset(
+    {
+        "session.update",
+        "input_audio_buffer.append",
+        "input_audio_buffer.commit",
+        "input_audio_buffer.clear",
+        "conversation.item.create",
+        "conversation.item.delete",
+        "conversation.item.retrieve",
+        "conversation.item.truncate",
+        "response.create",
+        "response.cancel",
+    }
+)
+
+# Server events whose beta name differs from the GA name.
+GA_TO_BETA: dict[str, str] = {
+    "response.output_audio.delta": "response.audio.delta",
+    "response.output_audio.done": "response.audio.done",
+    "response.output_audio_transcript.delta": "response.audio_transcript.delta",
+    "response.output_audio_transcript.done": "response.audio_transcript.done",
+    "response.output_text.delta": "response.text.delta",
+    "response.output_text.done": "response.text.done",
+}
+
+# Wire names of audio formats, GA and beta, -> (encoding, fixed rate or None).
+AUDIO_FORMATS: dict[str, tuple[str, int | None]] = {
+    "audio/pcm": ("pcm16", None),
+    "pcm16": ("pcm16", 24_000),
+    "audio/pcmu": ("pcmu", 8_000),
+    "g711_ulaw": ("pcmu", 8_000),
+    "audio/pcma": ("pcma", 8_000),
+    "g711_alaw": ("pcma", 8_000),
+}
+GA_FORMAT_NAMES = {"pcm16": "audio/pcm", "pcmu": "audio/pcmu", "pcma": "audio/pcma"}
+BETA_FORMAT_NAMES = {"pcm16": "pcm16", "pcmu": "g711_ulaw", "pcma": "g711_alaw"}
+ALLOWED_RATES = (8_000, 16_000, 22_050, 24_000, 44_100, 48_000)
+
+
+class ProtocolError(Exception):
+    """A client event we cannot act on. The session answers with an `error` event and lives on."""
+
+    def __init__(self, code: str, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.param = param
+
+
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """Ids in OpenAI's style (`item_...`), unique within the process and hard to guess."""
+    return f"{prefix}_{next(_ids):06d}{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    encoding: str = "pcm16"  # 'pcm16' | 'pcmu' | 'pcma'
+    rate: int = 24_000
+
+    def to_ga(self) -> dict[str, Any]:
+        return {"type": GA_FORMAT_NAMES[self.encoding], "rate": self.rate}
+
+    def to_beta(self) -> str:
+        return BETA_FORMAT_NAMES[self.encoding]
+
+
+@dataclass(frozen=True)
+class TurnDetection:
+    threshold: float = 0.5
+    prefix_padding_ms: int = 300
+    silence_duration_ms: int = 500
+    create_response: bool = True
+    interrupt_response: bool = True
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": "server_vad",
+            "threshold": self.threshold,
+            "prefix_padding_ms": self.prefix_padding_ms,
+            "silence_duration_ms": self.silence_duration_ms,
+            "create_response": self.create_response,
+            "interrupt_response": self.interrupt_response,
+        }
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """The effective configuration of one session, as the client sees it."""
+
+    id: str = field(default_factory=lambda: new_id("sess"))
+    model: str = "voice-agent"
+    engine: str = "cascade"
+    instructions: str = (
+        "You are a helpful voice assistant. Answer in one or two short, friendly "
+        "spoken sentences. Do not use lists, markdown or emoji."
+    )
+    voice: str = "joe"
+    input_format: AudioFormat = AudioFormat()
+    output_format: AudioFormat = AudioFormat()
+    turn_detection: TurnDetection | None = TurnDetection()
+    temperature: float = 0.7
+    max_output_tokens: int | None = None
+
+    def to_ga(self) -> dict[str, Any]:
+        turn = self.turn_detection.to_wire() if self.turn_detection else None
+        return {
+            "type": "realtime",
+            "object": "realtime.session",
+            "id": self.id,
+            "model": self.model,
+            "engine": self.engine,
+            "output_modalities": ["audio"],
+            "instructions": self.instructions,
+            "audio": {
+                "input": {
+                    "format": self.input_format.to_ga(),
+                    "turn_detection": turn,
+                    "transcription": {"model": "whisper-tiny.en"},
+                },
+                "output": {"format": self.output_format.to_ga(), "voice": self.voice},
+            },
+            "turn_detection": turn,
+            "max_output_tokens": self.max_output_tokens or "inf",
+        }
+
+    def to_beta(self) -> dict[str, Any]:
+        return {
+            "object": "realtime.session",
+            "id": self.id,
+            "model": self.model,
+            "engine": self.engine,
+            "modalities": ["audio", "text"],
+            "instructions": self.instructions,
+            "voice": self.voice,
+            "input_audio_format": self.input_format.to_beta(),
+            "output_audio_format": self.output_format.to_beta(),
+            "input_audio_transcription": {"model": "whisper-tiny.en"},
+            "turn_detection": self.turn_detection.to_wire() if self.turn_detection else None,
+            "temperature": self.temperature,
+            "max_response_output_tokens": self.max_output_tokens or "inf",
+        }
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], param: str) -> Any:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise ProtocolError("invalid_value", f"'{param}' must be a number", param)
+    if not isinstance(value, kind):
+        name = kind.__name__ if isinstance(kind, type) else "number"
+        raise ProtocolError("invalid_value", f"'{param}' must be of type {name}", param)
+    return value
+
+
+def _parse_format(value: Any, param: str) -> AudioFormat:
+    if isinstance(value, str):
+        name, rate = value, None
+    elif isinstance(value, dict):
+        name, rate = value.get("type"), value.get("rate")
+    else:
+        raise ProtocolError("invalid_value", f"'{param}' must be a string or an object", param)
+    if name not in AUDIO_FORMATS:
+        raise ProtocolError(
+            "invalid_value",
+            f"'{param}' has unsupported audio format {name!r}; "
+            f"supported: {', '.join(sorted(AUDIO_FORMATS))}",
+            param,
+        )
+    encoding, fixed_rate = AUDIO_FORMATS[name]
+    if rate is None:
+        rate = fixed_rate or 24_000
+    _expect(rate, int, f"{param}.rate")
+    if encoding != "pcm16" and rate != 8_000:
+        raise ProtocolError("invalid_value", f"'{param}.rate' must be 8000 for {name}", param)
+    if rate not in ALLOWED_RATES:
+        raise ProtocolError(
+            "invalid_value",
+            f"'{param}.rate' {rate} is not supported; use one of {list(ALLOWED_RATES)}",
+            param,
+        )
+    return AudioFormat(encoding, rate)
+
+
+def _parse_turn_detection(value: Any, current: TurnDetection | None) -> TurnDetection | None:
+    if value is None:
+        return None
+    _expect(value, dict, "turn_detection")
+    kind = value.get("type", "server_vad")
+    if kind not in ("server_vad", "semantic_vad"):
+        raise ProtocolError(
+            "invalid_value",
+            f"turn_detection.type {kind!r} is not supported; use 'server_vad' or null",
+            "turn_detection.type",
+        )
+    base = current or TurnDetection()
+    changes: dict[str, Any] = {}
+    if "threshold" in value:
+        threshold = _expect(value["threshold"], (int, float), "turn_detection.threshold")
+        if not 0.0 < threshold < 1.0:
+            raise ProtocolError(
+                "invalid_value",
+                "turn_detection.threshold must be between 0 and 1",
+                "turn_detection.threshold",
+            )
+        changes["threshold"] = float(threshold)
+    for key, low, high in (("prefix_padding_ms", 0, 5_000), ("silence_duration_ms", 50, 10_000)):
+        if key in value:
+            ms = _expect(value[key], int, f"turn_detection.{key}")
+            if not low <= ms <= high:
+                raise ProtocolError(
+                    "invalid_value",
+                    f"turn_detection.{key} must be in [{low}, {high}]",
+                    f"turn_detection.{key}",
+                )
+            changes[key] = ms
+    for key in ("create_response", "interrupt_response"):
+        if key in value:
+            changes[key] = _expect(value[key], bool, f"turn_detection.{key}")
+    return replace(base, **changes)
+
+
+def apply_session_update(
+    config: SessionConfig, update: Any, engines: tuple[str, ...]
+) -> SessionConfig:
+    """Return `config` with a client `session` object applied (GA nested or beta flat shape).
+
+    Validates everything before changing anything, so a bad update leaves the session as it was.
+    """
+    _expect(update, dict, "session")
+    changes: dict[str, Any] = {}
+    if "instructions" in update:
+        changes["instructions"] = _expect(update["instructions"], str, "session.instructions")
+    if "model" in update:
+        changes["model"] = _expect(update["model"], str, "session.model")
+    if "engine" in update:
+        engine = _expect(update["engine"], str, "session.engine")
+        if engine not in engines:
+            raise ProtocolError(
+                "invalid_value",
+                f"engine {engine!r} is not available on this server; available: {list(engines)}",
+                "session.engine",
+            )
+        changes["engine"] = engine
+    if "temperature" in update:
+        temperature = _expect(update["temperature"], (int, float), "session.temperature")
+        if not 0.0 <= temperature <= 2.0:
+            raise ProtocolError(
+                "invalid_value", "session.temperature must be in [0, 2]", "session.temperature"
+            )
+        changes["temperature"] = float(temperature)
+    for key in ("max_output_tokens", "max_response_output_tokens"):
+        if key in update:
+            limit = update[key]
+            if limit == "inf":
+                changes["max_output_tokens"] = None
+            else:
+                _expect(limit, int, f"session.{key}")
+                if not 1 <= limit <= 4096:
+                    raise ProtocolError(
+                        "invalid_value",
+                        f"session.{key} must be in [1, 4096] or 'inf'",
+                        f"session.{key}",
+                    )
+                changes["max_output_tokens"] = limit
+
+    # Beta flat shape.
+    if "voice" in update:
+        changes["voice"] = _expect(update["voice"], str, "session.voice")
+    if "input_audio_format" in update:
+        changes["input_format"] = _parse_format(
+            update["input_audio_format"], "session.input_audio_format"
+        )
+    if "output_audio_format" in update:
+        changes["output_format"] = _parse_format(
+            update["output_audio_format"], "session.output_audio_format"
+        )
+    if "turn_detection" in update:
+        changes["turn_detection"] = _parse_turn_detection(
+            update["turn_detection"], config.turn_detection
+        )
+
+    # GA nested shape.
+    audio = update.get("audio")
+    if audio is not None:
+        _expect(audio, dict, "session.audio")
+        audio_in = _expect(audio.get("input", {}), dict, "session.audio.input")
+        audio_out = _expect(audio.get("output", {}), dict, "session.audio.output")
+        if "format" in audio_in:
+            changes["input_format"] = _parse_format(
+                audio_in["format"], "session.audio.input.format"
+            )
+        if "turn_detection" in audio_in:
+            changes["turn_detection"] = _parse_turn_detection(
+                audio_in["turn_detection"], config.turn_detection
+            )
+        if "format" in audio_out:
+            changes["output_format"] = _parse_format(
+                audio_out["format"], "session.audio.output.format"
+            )
+        if "voice" in audio_out:
+            changes["voice"] = _expect(audio_out["voice"], str, "session.audio.output.voice")
+    return replace(config, **changes)
+
+
+def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
+    """Decode one client message into an event dict with a known GA `type`."""
+    if len(raw) > max_bytes:
+        raise ProtocolError(
+            "message_too_large",
+            f"event of {len(raw)} bytes exceeds the limit of {max_bytes} bytes; "
+            "send audio in smaller input_audio_buffer.append events",
+        )
+    try:
+        event = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolError("invalid_json", f"message is not valid JSON: {exc}") from None
+    if not isinstance(event, dict):
+        raise ProtocolError("invalid_event", "an event must be a JSON object")
+    kind = event.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("missing_type", "an event needs a string 'type'", "type")
+    kind = CLIENT_ALIASES.get(kind, kind)
+    if kind not in CLIENT_EVENTS:
+        raise ProtocolError("unknown_event", f"unknown event type {kind!r}", "type")
+    event_id = event.get("event_id")
+    if event_id is not None and not isinstance(event_id, str):
+        raise ProtocolError("invalid_value", "'event_id' must be a string", "event_id")
+    return {**event, "type": kind}
+
+
+def decode_audio_field(event: dict[str, Any]) -> bytes:
+    data = event.get("audio")
+    if not isinstance(data, str):
+        raise ProtocolError("invalid_value", "'audio' must be a base64 string", "audio")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("invalid_audio", "'audio' is not valid base64", "audio") from None
+
+
+def error_event(
+    code: str,
+    message: str,
+    *,
+    event_id: str | None = None,
+    param: str | None = None,
+    kind: str = "invalid_request_error",
+) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "error": {
+            "type": kind,
+            "code": code,
+            "message": message,
+            "param": param,
+            "event_id": event_id,
+        },
+    }
+
+
+def rename_for_beta(event: dict[str, Any]) -> dict[str, Any]:
+    beta = GA_TO_BETA.get(event["type"])
+    return {**event, "type": beta} if beta else event
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

@@ -1,0 +1,233 @@
+"""The gateway: an aiohttp app serving the Realtime WebSocket, health and metrics.
+
+Models load once per process and are shared by every session; each connection gets its
+own `Session`. The transport only moves JSON: it knows nothing about models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .config import ServerConfig
+from .engines.base import Engine
+from .protocol import ProtocolError, SessionConfig, error_event, parse_client_event, rename_for_beta
+from .session import Session, SessionLimits
+from .vad import SileroVAD, SpeechProbability
+from .workers import ModelWorker
+
+log = logging.getLogger(__name__)
+
+BETA_PROTOCOL = "openai-beta.realtime-v1"
+WS_CLOSE_TRY_AGAIN_LATER = 1013
+
+
+@dataclass
+class Runtime:
+    """What every session of this process shares."""
+
+    config: ServerConfig
+    engines: dict[str, Engine]
+    vad_model: SpeechProbability
+    vad_worker: ModelWorker = field(default_factory=lambda: ModelWorker("vad", threads=2))
+    sessions: set[Session] = field(default_factory=set)
+    sessions_total: int = 0
+    sessions_refused: int = 0
+    sockets: set[web.WebSocketResponse] = field(default_factory=set)
+
+
+def build_engines(config: ServerConfig) -> dict[str, Engine]:
+    """Load the models of the configured engine (blocking: call before serving)."""
+    from .asr import ASRConfig, WhisperASR
+    from .engines.cascade import CascadeEngine
+    from .llm import ChatLLM, LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
+    from .tts import PiperTTS, TTSConfig
+
+    asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
+    llm: ChatLLM
+    if config.llm_url:
+        llm = OpenAIChatLLM(
+            OpenAIChatConfig(config.llm_url, model=config.llm_name, api_key=config.llm_api_key)
+        )
+    else:
+        llm = LlamaCppLLM(
+            LlamaConfig(model_path=config.llm_model or None, threads=config.llm_threads)
+        )
+    tts = PiperTTS(TTSConfig(model_path=config.tts_voice or None))
+    return {"cascade": CascadeEngine(asr, llm, tts)}
+
+
+def wants_beta(request: web.Request) -> bool:
+    beta_header = request.headers.get("OpenAI-Beta", "")
+    protocols = request.headers.get("Sec-WebSocket-Protocol", "")
+    return "realtime=v1" in beta_header or BETA_PROTOCOL in protocols
+
+
+async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
+    runtime: Runtime = request.app["runtime"]
+    config = runtime.config
+    # The transport cap is twice the documented limit, so an event between the two gets
+    # an `error` event and the session lives on; past the cap the socket closes (1009).
+    ws = web.WebSocketResponse(
+        max_msg_size=2 * config.max_event_bytes,
+        heartbeat=30.0,
+        protocols=("realtime", BETA_PROTOCOL),
+    )
+    await ws.prepare(request)
+    beta = wants_beta(request)
+    send_lock = asyncio.Lock()
+
+    async def emit(event: dict[str, Any]) -> None:
+        if ws.closed:
+            return
+        payload = json.dumps(rename_for_beta(event) if beta else event)
+        async with send_lock:
+            # A client that left makes this fail; its receive loop ends and cleans up.
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(payload)
+
+    if len(runtime.sessions) >= config.max_sessions:
+        runtime.sessions_refused += 1
+        await emit(
+            error_event(
+                "session_limit_reached",
+                f"this server is at its limit of {config.max_sessions} concurrent sessions; "
+                "try again later",
+                kind="server_error",
+            )
+        )
+        await ws.close(code=WS_CLOSE_TRY_AGAIN_LATER, message=b"session limit reached")
+        return ws
+
+    model = request.query.get("model") or "voice-agent"
+    overrides = {"instructions": config.instructions} if config.instructions else {}
+    session_config = SessionConfig(model=model, engine=config.engine, **overrides)
+    session = Session(
+        engines=runtime.engines,
+        vad_model=runtime.vad_model,
+        vad_worker=runtime.vad_worker,
+        emit=emit,
+        config=session_config,
+        limits=SessionLimits(output_lead_ms=config.output_lead_ms),
+    )
+    runtime.sessions.add(session)
+    runtime.sockets.add(ws)
+    runtime.sessions_total += 1
+    log.info("session %s opened (%d active)", session.config.id, len(runtime.sessions))
+    try:
+        await session.start()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await _dispatch(session, message.data, config.max_event_bytes)
+            elif message.type == WSMsgType.BINARY:
+                await session.error(
+                    "invalid_event", "binary messages are not supported; send JSON text events"
+                )
+            elif message.type == WSMsgType.ERROR:
+                log.info("session %s: socket error %s", session.config.id, ws.exception())
+                break
+    finally:
+        await session.close()
+        runtime.sessions.discard(session)
+        runtime.sockets.discard(ws)
+        log.info("session %s closed (%d active)", session.config.id, len(runtime.sessions))
+    return ws
+
+
+async def _dispatch(session: Session, raw: str, max_bytes: int) -> None:
+    try:
+        event = parse_client_event(raw, max_bytes)
+    except ProtocolError as exc:
+        await session.error(exc.code, exc.message, param=exc.param)
+        return
+    try:
+        await session.handle(event)
+    except Exception as exc:  # one broken event must not end the session
+        log.exception("session %s: %s failed", session.config.id, event["type"])
+        await session.error(
+            "server_error",
+            f"{event['type']} failed: {exc}",
+            event.get("event_id"),
+            kind="server_error",
+        )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime: Runtime = request.app["runtime"]
+    return web.json_response(
+        {
+            "status": "ok",
+            "engines": list(runtime.engines),
+            "sessions": len(runtime.sessions),
+            "max_sessions": runtime.config.max_sessions,
+        }
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    runtime: Runtime = request.app["runtime"]
+    lines = [
+        "# TYPE voice_agent_sessions_active gauge",
+        f"voice_agent_sessions_active {len(runtime.sessions)}",
+        "# TYPE voice_agent_sessions_total counter",
+        f"voice_agent_sessions_total {runtime.sessions_total}",
+        "# TYPE voice_agent_sessions_refused_total counter",
+        f"voice_agent_sessions_refused_total {runtime.sessions_refused}",
+        "# TYPE voice_agent_responses_active gauge",
+        f"voice_agent_responses_active {sum(s.response is not None for s in runtime.sessions)}",
+    ]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.Response(
+        text="voice-agent: OpenAI Realtime WebSocket at /v1/realtime; health at /healthz\n",
+        content_type="text/plain",
+    )
+
+
+def create_app(runtime: Runtime) -> web.Application:
+    app = web.Application()
+    app["runtime"] = runtime
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/v1/realtime", realtime_socket)
+
+    async def close_sockets(app: web.Application) -> None:
+        for ws in list(runtime.sockets):
+            await ws.close(code=1001, message=b"server shutting down")
+
+    async def close_engines(app: web.Application) -> None:
+        for engine in runtime.engines.values():
+            await engine.close()
+        runtime.vad_worker.shutdown()
+
+    app.on_shutdown.append(close_sockets)
+    app.on_cleanup.append(close_engines)
+    return app
+
+
+def serve(config: ServerConfig) -> None:
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    log.info("loading models for engine %r", config.engine)
+    runtime = Runtime(config=config, engines=build_engines(config), vad_model=SileroVAD())
+
+    async def warm_up(app: web.Application) -> None:
+        if config.warm_up:
+            log.info("warming up models")
+            for engine in runtime.engines.values():
+                await engine.warm_up()
+        log.info("ready: ws://%s:%d/v1/realtime", config.host, config.port)
+
+    app = create_app(runtime)
+    app.on_startup.append(warm_up)
+    web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=5.0)

@@ -1,0 +1,143 @@
+"""Streaming Silero VAD (ONNX, from the `silero-vad` package) and the speech-edge detector.
+
+`SileroVAD` holds the shared ONNX session; each session owns a `SileroState`.
+`SpeechDetector` turns per-window speech probabilities into speech start/stop edges
+with the Realtime `server_vad` parameters. Both are plain synchronous code: the
+session runs them in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .audio import MODEL_RATE
+
+WINDOW = 512  # samples per Silero step at 16 kHz (32 ms)
+CONTEXT = 64  # samples of the previous window the model sees again
+WINDOW_MS = WINDOW * 1000 // MODEL_RATE
+
+
+def silero_model_path() -> Path:
+    spec = importlib.util.find_spec("silero_vad")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("silero-vad is not installed: run scripts/install.sh")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "silero_vad.onnx"
+
+
+class SpeechProbability(Protocol):
+    """Anything that scores 512-sample windows; tests may pass a simpler scorer."""
+
+    def new_state(self) -> object: ...
+
+    def __call__(self, window: np.ndarray, state: object) -> float: ...
+
+
+@dataclass
+class SileroState:
+    rnn: np.ndarray = field(default_factory=lambda: np.zeros((2, 1, 128), np.float32))
+    context: np.ndarray = field(default_factory=lambda: np.zeros((1, CONTEXT), np.float32))
+
+    def reset(self) -> None:
+        self.rnn[:] = 0.0
+        self.context[:] = 0.0
+
+
+class SileroVAD:
+    """One ONNX session shared by all sessions (onnxruntime's `run` is thread-safe)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(path or silero_model_path()),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
+        )
+        self._sr = np.array(MODEL_RATE, dtype=np.int64)
+
+    def new_state(self) -> SileroState:
+        return SileroState()
+
+    def __call__(self, window: np.ndarray, state: SileroState) -> float:
+        x = np.concatenate([state.context, window.reshape(1, WINDOW)], axis=1)
+        prob, rnn = self._session.run(None, {"input": x, "state": state.rnn, "sr": self._sr})
+        state.rnn = rnn
+        state.context = x[:, -CONTEXT:]
+        return float(prob[0, 0])
+
+
+@dataclass(frozen=True)
+class SpeechEdge:
+    kind: str  # 'started' | 'stopped'
+    sample: int  # 16 kHz sample offset from the start of the session's input stream
+
+
+@dataclass
+class SpeechDetector:
+    """Speech start/stop edges from window probabilities (Silero's hysteresis rule).
+
+    Speech starts after `min_speech_ms` of windows above `threshold`, and stops after
+    `silence_duration_ms` below `threshold - 0.15`. Offsets are 16 kHz sample counts.
+    """
+
+    model: SpeechProbability
+    threshold: float = 0.5
+    silence_duration_ms: int = 500
+    min_speech_ms: int = 64
+    state: object = None
+    speaking: bool = False
+    _pending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    _consumed: int = 0  # samples scored so far
+    _run_start: int | None = None  # first sample of the current above/below run
+    _run_len: int = 0
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = self.model.new_state()
+
+    def reset(self) -> None:
+        self.state = self.model.new_state()
+        self.speaking = False
+        self._pending = np.zeros(0, np.float32)
+        self._run_start, self._run_len = None, 0
+
+    def process(self, audio16k: np.ndarray) -> list[SpeechEdge]:
+        """Feed 16 kHz audio; returns the edges completed by it, in order."""
+        buffer = np.concatenate([self._pending, audio16k.astype(np.float32, copy=False)])
+        edges: list[SpeechEdge] = []
+        n_windows = len(buffer) // WINDOW
+        for i in range(n_windows):
+            window = buffer[i * WINDOW : (i + 1) * WINDOW]
+            start = self._consumed
+            self._consumed += WINDOW
+            prob = self.model(window, self.state)
+            edge = self._step(prob, start)
+            if edge is not None:
+                edges.append(edge)
+        self._pending = buffer[n_windows * WINDOW :].copy()
+        return edges
+
+    def _step(self, prob: float, window_start: int) -> SpeechEdge | None:
+        # A "run" is consecutive windows pointing at the opposite state.
+        flips = prob < self.threshold - 0.15 if self.speaking else prob >= self.threshold
+        if not flips:
+            self._run_start, self._run_len = None, 0
+            return None
+        if self._run_start is None:
+            self._run_start = window_start
+        self._run_len += WINDOW
+        needed_ms = self.silence_duration_ms if self.speaking else self.min_speech_ms
+        if self._run_len * 1000 < needed_ms * MODEL_RATE:
+            return None
+        edge = SpeechEdge("stopped" if self.speaking else "started", self._run_start)
+        self.speaking = not self.speaking
+        self._run_start, self._run_len = None, 0
+        return edge
