@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from typing import Any
@@ -51,7 +52,10 @@ class RealtimeClient:
 
     async def append(self, audio: np.ndarray) -> None:
         await self.send(
-            {"type": "input_audio_buffer.append", "audio": base64.b64encode(float_to_pcm16(audio)).decode()}
+            {
+                "type": "input_audio_buffer.append",
+                "audio": base64.b64encode(float_to_pcm16(audio)).decode(),
+            }
         )
 
     async def stream(self, audio: np.ndarray, rate: int = 24_000, realtime: bool = True) -> None:
@@ -68,7 +72,9 @@ class RealtimeClient:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == kind]
 
-    async def wait_for(self, kind: str, timeout: float = 60.0, count: int = 1, **match: Any) -> dict[str, Any]:
+    async def wait_for(
+        self, kind: str, timeout: float = 60.0, count: int = 1, **match: Any
+    ) -> dict[str, Any]:
         """Wait until `count` events of `kind` (with the given top-level fields) have arrived."""
         deadline = time.monotonic() + timeout
         while True:
@@ -78,12 +84,12 @@ class RealtimeClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.closed.is_set():
                 seen = [e["type"] for e in self.events][-30:]
-                raise AssertionError(f"no {kind} {match or ''} within {timeout}s; last events: {seen}")
+                raise AssertionError(
+                    f"no {kind} {match or ''} within {timeout}s; last events: {seen}"
+                )
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def response_audio(self, response_id: str) -> np.ndarray:
         chunks = [

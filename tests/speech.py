@@ -27,8 +27,22 @@ def espeak(text: str, rate: int = 24_000, voice: str = "en-us", speed: int = 150
             ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True
         )
         subprocess.run(
-            ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
-             str(out), "gain", "-n", "-3"],
+            [
+                "sox",
+                str(raw),
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+                str(out),
+                "gain",
+                "-n",
+                "-3",
+            ],
             check=True,
         )
         audio, source_rate = read_wav(out)

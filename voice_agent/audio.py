@@ -95,13 +95,13 @@ def bytes_per_sample(encoding: str) -> int:
 class StreamResampler:
     """Chunk-by-chunk resampling that matches resampling the whole signal at once."""
 
-    def __init__(self, in_rate: int, out_rate: int) -> None:
+    def __init__(self, in_rate: int, out_rate: int, quality: str = "HQ") -> None:
         self.in_rate = in_rate
         self.out_rate = out_rate
         self._stream = (
             None
             if in_rate == out_rate
-            else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
+            else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality=quality)
         )
 
     def process(self, audio: np.ndarray, last: bool = False) -> np.ndarray:
@@ -109,9 +109,13 @@ class StreamResampler:
             return audio.astype(np.float32, copy=False)
         return self._stream.resample_chunk(audio.astype(np.float32, copy=False), last=last)
 
-    def reset(self) -> None:
-        if self._stream is not None:
-            self._stream.clear()
+    def flush(self) -> np.ndarray:
+        """The samples still held back by the filter; the stream then starts afresh."""
+        if self._stream is None:
+            return np.zeros(0, np.float32)
+        tail = self._stream.resample_chunk(np.zeros(0, np.float32), last=True)
+        self._stream.clear()
+        return tail
 
 
 def resample(audio: np.ndarray, in_rate: int, out_rate: int) -> np.ndarray:

@@ -104,8 +104,10 @@ class SpeechDetector:
             self.state = self.model.new_state()
 
     def reset(self) -> None:
+        """Forget the audio so far; offsets keep counting every sample received."""
         self.state = self.model.new_state()
         self.speaking = False
+        self._consumed += len(self._pending)
         self._pending = np.zeros(0, np.float32)
         self._run_start, self._run_len = None, 0
 

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+from voice_agent.asr import ASRConfig, WhisperASR
+
+_asr: WhisperASR | None = None
+
+
+def whisper() -> WhisperASR:
+    """One Whisper in the test process, to check what the server's replies say."""
+    global _asr
+    if _asr is None:
+        _asr = WhisperASR(ASRConfig())
+    return _asr
+
+
+def get_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def text_item(text: str, role: str = "user") -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "item": {
+            "type": "message",
+            "role": role,
+            "content": [{"type": "input_text", "text": text}],
+        },
+    }

@@ -1,0 +1,161 @@
+"""Protocol parsing and building, without sockets."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from voice_agent import audio
+from voice_agent.protocol import (
+    AudioFormat,
+    ProtocolError,
+    SessionConfig,
+    TurnDetection,
+    apply_session_update,
+    decode_audio_field,
+    parse_client_event,
+    rename_for_beta,
+)
+
+ENGINES = ("cascade",)
+
+
+def parse(event: object, limit: int = 1 << 20) -> dict:
+    return parse_client_event(json.dumps(event), limit)
+
+
+def error_code(call) -> str:
+    with pytest.raises(ProtocolError) as info:
+        call()
+    return info.value.code
+
+
+def test_known_event_parses_and_keeps_fields() -> None:
+    event = parse({"type": "response.create", "event_id": "e1", "response": {}})
+    assert event == {"type": "response.create", "event_id": "e1", "response": {}}
+
+
+def test_beta_alias_maps_to_ga_name() -> None:
+    assert (
+        parse({"type": "transcription_session.update", "session": {}})["type"] == "session.update"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_event"),
+        ('{"event_id": "x"}', "missing_type"),
+        ('{"type": "no.such.event"}', "unknown_event"),
+        ('{"type": "response.create", "event_id": 5}', "invalid_value"),
+    ],
+)
+def test_malformed_events_raise_protocol_errors(raw: str, code: str) -> None:
+    assert error_code(lambda: parse_client_event(raw, 1 << 20)) == code
+
+
+def test_oversized_event_is_refused_before_parsing() -> None:
+    raw = json.dumps({"type": "input_audio_buffer.append", "audio": "A" * 2000})
+    assert error_code(lambda: parse_client_event(raw, 1000)) == "message_too_large"
+
+
+def test_audio_field_must_be_valid_base64() -> None:
+    assert decode_audio_field({"audio": base64.b64encode(b"\x01\x02").decode()}) == b"\x01\x02"
+    assert error_code(lambda: decode_audio_field({"audio": "%%%notbase64"})) == "invalid_audio"
+    assert error_code(lambda: decode_audio_field({"audio": 12})) == "invalid_value"
+
+
+def test_ga_nested_session_update() -> None:
+    config = apply_session_update(
+        SessionConfig(),
+        {
+            "type": "realtime",
+            "instructions": "Be brief.",
+            "audio": {
+                "input": {
+                    "format": {"type": "audio/pcm", "rate": 16000},
+                    "turn_detection": {"type": "server_vad", "silence_duration_ms": 300},
+                },
+                "output": {"format": {"type": "audio/pcmu"}, "voice": "joe"},
+            },
+        },
+        ENGINES,
+    )
+    assert config.instructions == "Be brief."
+    assert config.input_format == AudioFormat("pcm16", 16000)
+    assert config.output_format == AudioFormat("pcmu", 8000)
+    assert config.turn_detection == TurnDetection(silence_duration_ms=300)
+
+
+def test_beta_flat_session_update() -> None:
+    config = apply_session_update(
+        SessionConfig(),
+        {"input_audio_format": "g711_alaw", "output_audio_format": "pcm16", "turn_detection": None},
+        ENGINES,
+    )
+    assert config.input_format == AudioFormat("pcma", 8000)
+    assert config.output_format == AudioFormat("pcm16", 24000)
+    assert config.turn_detection is None
+    assert config.to_beta()["input_audio_format"] == "g711_alaw"
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"audio": {"input": {"format": {"type": "audio/pcm", "rate": 12345}}}},
+        {"audio": {"input": {"format": {"type": "audio/flac"}}}},
+        {"turn_detection": {"type": "server_vad", "threshold": 2}},
+        {"turn_detection": {"type": "server_vad", "silence_duration_ms": "long"}},
+        {"turn_detection": {"type": "magic"}},
+        {"instructions": 42},
+        {"engine": "warp-drive"},
+        {"temperature": 9},
+        "not an object",
+    ],
+)
+def test_invalid_session_update_is_refused_whole(update: object) -> None:
+    original = SessionConfig()
+    assert error_code(lambda: apply_session_update(original, update, ENGINES)) == "invalid_value"
+
+
+def test_session_renders_in_both_shapes() -> None:
+    config = SessionConfig()
+    ga, beta = config.to_ga(), config.to_beta()
+    assert ga["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
+    assert ga["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+    assert beta["input_audio_format"] == "pcm16"
+
+
+def test_server_events_are_renamed_for_beta_clients() -> None:
+    assert (
+        rename_for_beta({"type": "response.output_audio.delta"})["type"] == "response.audio.delta"
+    )
+    assert rename_for_beta({"type": "response.done"})["type"] == "response.done"
+
+
+def test_pcm16_odd_byte_count_is_an_error() -> None:
+    with pytest.raises(audio.AudioFormatError):
+        audio.decode(b"\x00\x01\x02", "pcm16")
+
+
+@pytest.mark.parametrize("encoding", ["pcmu", "pcma"])
+def test_g711_round_trip_is_close(encoding: str) -> None:
+    signal = 0.5 * np.sin(np.linspace(0, 40, 800)).astype(np.float32)
+    decoded = audio.decode(audio.encode(signal, encoding), encoding)
+    assert np.max(np.abs(decoded - signal)) < 0.02
+
+
+def test_stream_resampler_matches_whole_signal() -> None:
+    signal = np.random.default_rng(0).standard_normal(24_000).astype(np.float32) * 0.1
+    stream = audio.StreamResampler(24_000, 16_000)
+    pieces = [stream.process(chunk) for chunk in np.array_split(signal, 37)]
+    pieces.append(stream.process(np.zeros(0, np.float32), last=True))
+    chunked = np.concatenate(pieces)
+    whole = audio.resample(signal, 24_000, 16_000)
+    assert abs(len(chunked) - len(whole)) <= 1
+    n = min(len(chunked), len(whole))
+    assert np.max(np.abs(chunked[:n] - whole[:n])) < 1e-4

@@ -1,0 +1,69 @@
+"""Real Silero VAD on espeak-ng speech."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.speech import espeak, silence
+from voice_agent.vad import SileroVAD, SpeechDetector
+
+
+@pytest.fixture(scope="module")
+def silero() -> SileroVAD:
+    return SileroVAD()
+
+
+@pytest.fixture(scope="module")
+def utterance() -> np.ndarray:
+    """1 s silence, a question, 1 s silence, at 16 kHz."""
+    return np.concatenate(
+        [silence(1.0, 16_000), espeak("What time is it in Tokyo?", 16_000), silence(1.0, 16_000)]
+    )
+
+
+def speech_bounds(audio: np.ndarray, rate: int = 16_000) -> tuple[float, float]:
+    """First and last 10 ms frame louder than -40 dBFS: the true speech extent."""
+    frames = audio[: len(audio) // 160 * 160].reshape(-1, 160)
+    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+    return loud[0] * 0.01, (loud[-1] + 1) * 0.01
+
+
+def test_detector_finds_the_speech_edges(silero: SileroVAD, utterance: np.ndarray) -> None:
+    detector = SpeechDetector(silero, silence_duration_ms=500)
+    edges = detector.process(utterance)
+    assert [e.kind for e in edges] == ["started", "stopped"]
+    start, end = speech_bounds(utterance)
+    assert abs(edges[0].sample / 16_000 - start) < 0.15
+    assert abs(edges[1].sample / 16_000 - end) < 0.25
+
+
+def test_chunked_streaming_matches_whole_input(silero: SileroVAD, utterance: np.ndarray) -> None:
+    whole = SpeechDetector(silero).process(utterance)
+    chunked_detector = SpeechDetector(silero)
+    rng = np.random.default_rng(1)
+    chunked = []
+    offset = 0
+    while offset < len(utterance):
+        size = int(rng.integers(1, 2000))
+        chunked += chunked_detector.process(utterance[offset : offset + size])
+        offset += size
+    assert chunked == whole
+
+
+def test_reset_forgets_state_but_keeps_the_stream_clock(
+    silero: SileroVAD, utterance: np.ndarray
+) -> None:
+    fresh = SpeechDetector(silero).process(utterance)
+    detector = SpeechDetector(silero)
+    cut = 16_000 + 8_000 + 100  # mid-speech, and not on a window boundary
+    assert [e.kind for e in detector.process(utterance[:cut])] == ["started"]
+    detector.reset()
+    again = detector.process(utterance)
+    assert [(e.kind, e.sample - cut) for e in again] == [(e.kind, e.sample) for e in fresh]
+
+
+def test_silence_and_noise_are_not_speech(silero: SileroVAD) -> None:
+    noise = np.random.default_rng(0).standard_normal(32_000).astype(np.float32) * 0.01
+    detector = SpeechDetector(silero)
+    assert detector.process(np.concatenate([silence(1.0, 16_000), noise])) == []
