@@ -19,7 +19,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the server",
         description="Run the server. Every option can also be set with the VOICE_AGENT_* "
         "environment variable shown in its help.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_server_arguments(serve)
     return parser

@@ -66,7 +66,12 @@ def _env_default(name: str, default: Any) -> Any:
         return default
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    return type(default)(raw)
+    try:
+        return type(default)(raw)
+    except ValueError:
+        raise SystemExit(
+            f"error: {ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type(default).__name__}"
+        ) from None
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,12 +87,13 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
                 help=f"{HELP[f.name]} [env {env}]",
             )
         else:
+            shown = f" (default: {default})" if default != "" else ""
             parser.add_argument(
                 flag,
                 default=default,
                 type=type(f.default),
                 metavar=f.name.upper(),
-                help=f"{HELP[f.name]} (default: {default!r}) [env {env}]",
+                help=f"{HELP[f.name]}{shown} [env {env}]",
             )
 
 

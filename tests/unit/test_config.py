@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.cli import build_parser
+from voice_agent.config import server_config_from_args
+
+
+def config_from(argv: list[str]):
+    return server_config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_defaults() -> None:
+    config = config_from([])
+    assert (config.host, config.port, config.engine) == ("127.0.0.1", 8765, "cascade")
+    assert config.max_event_bytes == 16 * 1024 * 1024
+
+
+def test_environment_sets_and_flags_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICE_AGENT_PORT", "9001")
+    monkeypatch.setenv("VOICE_AGENT_WARM_UP", "false")
+    monkeypatch.setenv("VOICE_AGENT_LLM_URL", "http://127.0.0.1:8080/v1")
+    config = config_from([])
+    assert (config.port, config.warm_up, config.llm_url) == (
+        9001,
+        False,
+        "http://127.0.0.1:8080/v1",
+    )
+    assert config_from(["--port", "9002", "--warm-up"]).port == 9002
+
+
+def test_bad_values_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICE_AGENT_PORT", "eighty")
+    with pytest.raises(SystemExit, match="VOICE_AGENT_PORT"):
+        config_from([])
+    monkeypatch.delenv("VOICE_AGENT_PORT")
+    with pytest.raises(SystemExit, match="unknown engine"):
+        config_from(["--engine", "warp"])
+
+
+def test_api_key_comes_from_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("VOICE_AGENT_LLM_API_KEY", "sk-test")
+    assert config_from([]).llm_api_key == "sk-test"
