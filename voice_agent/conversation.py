@@ -25,7 +25,7 @@ def text_heard(segments: list[Segment], cut_ms: float) -> str:
     the share of its words that matches the share of its audio."""
     words = []
     for segment in segments:
-        if segment.end_ms <= cut_ms:
+        if segment.end_ms <= cut_ms + 0.5:  # sums of chunk durations drift by float error
             words.append(segment.text)
             continue
         if segment.start_ms < cut_ms:

@@ -361,6 +361,39 @@ def decode_audio_field(event: dict[str, Any]) -> bytes:
         raise ProtocolError("invalid_audio", "'audio' is not valid base64", "audio") from None
 
 
+def parse_message_item(spec: Any) -> tuple[str, str, str | None]:
+    """(role, text, requested id) of a `conversation.item.create` message item."""
+    if not isinstance(spec, dict):
+        raise ProtocolError("invalid_value", "'item' must be an object", "item")
+    if spec.get("type", "message") != "message":
+        raise ProtocolError(
+            "invalid_value", "only items of type 'message' are supported", "item.type"
+        )
+    role = spec.get("role")
+    if role not in ("user", "assistant", "system"):
+        raise ProtocolError(
+            "invalid_value", "'item.role' must be 'user', 'assistant' or 'system'", "item.role"
+        )
+    content = spec.get("content")
+    if not isinstance(content, list) or not content:
+        raise ProtocolError(
+            "invalid_value", "'item.content' must be a non-empty list", "item.content"
+        )
+    texts = []
+    for part in content:
+        text = part.get("text", part.get("transcript")) if isinstance(part, dict) else None
+        if not isinstance(text, str):
+            raise ProtocolError(
+                "invalid_value",
+                "each content part needs a 'text' (or 'transcript') string; "
+                "send audio with input_audio_buffer.append",
+                "item.content",
+            )
+        texts.append(text)
+    requested_id = spec.get("id") if isinstance(spec.get("id"), str) else None
+    return role, " ".join(texts), requested_id
+
+
 def error_event(
     code: str,
     message: str,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from . import audio
 from .conversation import Conversation, Item, Segment, text_heard
 from .engines.base import Engine, EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
+from .input_audio import InputAudio, ms_to_samples, samples_to_ms
 from .protocol import (
     ProtocolError,
     SessionConfig,
@@ -28,8 +29,10 @@ from .protocol import (
     decode_audio_field,
     error_event,
     new_id,
+    parse_message_item,
 )
-from .vad import SpeechDetector, SpeechEdge, SpeechProbability
+from .response import Response, ResponseInterrupted
+from .vad import SpeechEdge, SpeechProbability
 from .workers import ModelWorker
 
 log = logging.getLogger(__name__)
@@ -37,79 +40,11 @@ log = logging.getLogger(__name__)
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class ResponseInterrupted(Exception):
-    """The response was stopped (barge-in, cancel) while it was between two chunks."""
-
-
 @dataclass(frozen=True)
 class SessionLimits:
     max_buffer_s: float = 120.0  # longest user turn kept; more is an error, not an OOM
     output_lead_ms: int = 500  # how far reply audio may run ahead of real time
     output_chunk_ms: int = 100  # size of one response.output_audio.delta
-
-
-@dataclass
-class TurnMetrics:
-    """Monotonic timestamps (seconds) of one turn's milestones."""
-
-    speech_stopped_at: float | None = None
-    transcript_final_at: float | None = None
-    response_created_at: float | None = None
-    first_token_at: float | None = None
-    first_audio_at: float | None = None
-
-    def to_event(self, response_id: str, item_id: str | None) -> dict[str, Any]:
-        def span(a: float | None, b: float | None) -> float | None:
-            return round((b - a) * 1000, 1) if a is not None and b is not None else None
-
-        origin = self.speech_stopped_at or self.response_created_at
-        return {
-            "type": "voice_agent.turn.metrics",
-            "response_id": response_id,
-            "item_id": item_id,
-            "clock": "monotonic",
-            "speech_stopped_at": self.speech_stopped_at,
-            "transcript_final_at": self.transcript_final_at,
-            "response_created_at": self.response_created_at,
-            "first_token_at": self.first_token_at,
-            "first_audio_at": self.first_audio_at,
-            "durations_ms": {
-                "asr": span(self.speech_stopped_at, self.transcript_final_at),
-                "llm_first_token": span(
-                    self.transcript_final_at or self.response_created_at, self.first_token_at
-                ),
-                "tts_first_audio": span(self.first_token_at, self.first_audio_at),
-                "total_to_first_audio": span(origin, self.first_audio_at),
-            },
-        }
-
-
-@dataclass
-class Response:
-    id: str = field(default_factory=lambda: new_id("resp"))
-    item: Item = field(default_factory=lambda: Item("assistant", status="in_progress"))
-    metrics: TurnMetrics = field(default_factory=TurnMetrics)
-    instructions: str | None = None
-    task: asyncio.Task[None] | None = None
-    cancel_reason: str | None = None
-    finishing: bool = False  # past the point where cancelling it could lose its response.done
-    sent_ms: float = 0.0  # reply audio handed to the transport so far
-
-    def to_wire(self, status: str, reason: str | None = None) -> dict[str, Any]:
-        details = None
-        if status == "cancelled":
-            details = {"type": "cancelled", "reason": reason}
-        elif status == "failed":
-            details = {"type": "failed", "error": reason}
-        output = [self.item.to_wire()] if status != "in_progress" else []
-        return {
-            "id": self.id,
-            "object": "realtime.response",
-            "status": status,
-            "status_details": details,
-            "output": output,
-            "usage": None,
-        }
 
 
 class Session:
@@ -129,12 +64,8 @@ class Session:
         self.conversation = Conversation()
         self._emit = emit
         self._vad_worker = vad_worker
-        self._detector = SpeechDetector(vad_model)
+        self._input = InputAudio(vad_model, self.config.input_format.rate)
         self._apply_vad_settings()
-        self._resampler = self._input_resampler()
-        self._buffer: list[np.ndarray] = []  # 16 kHz audio of the current user turn
-        self._buffer_start = 0  # stream offset (16 kHz samples) of the buffer's first sample
-        self._stream_samples = 0  # 16 kHz samples received in this session
         self._speech_item_id: str | None = None
         self._speech_stopped_at: float | None = None
         self.response: Response | None = None
@@ -172,7 +103,7 @@ class Session:
         for item in self.conversation.items:
             if item.transcription and not item.transcription.done():
                 item.transcription.cancel()
-        self._buffer.clear()
+        self._input.clear()
 
     # ---- session configuration -------------------------------------------------------
 
@@ -180,56 +111,49 @@ class Session:
         old = self.config
         new = apply_session_update(old, event.get("session"), tuple(self.engines))
         self.config = replace(new, id=old.id)
-        if new.input_format.rate != old.input_format.rate:
-            self._resampler = self._input_resampler()
+        self._input.set_input_rate(new.input_format.rate)
         self._apply_vad_settings()
         await self._emit({"type": "session.updated", "session": self.config.to_ga()})
-
-    def _input_resampler(self) -> audio.StreamResampler:
-        # Medium quality: the VAD and Whisper do not need more, and its filter holds back
-        # less audio (15 ms at 24 kHz, 26 ms at 8 kHz) than HQ's (21 ms, 66 ms).
-        return audio.StreamResampler(self.config.input_format.rate, audio.MODEL_RATE, "MQ")
 
     def _apply_vad_settings(self) -> None:
         turn = self.config.turn_detection
         if turn is not None:
-            self._detector.threshold = turn.threshold
-            self._detector.silence_duration_ms = turn.silence_duration_ms
+            self._input.detector.threshold = turn.threshold
+            self._input.detector.silence_duration_ms = turn.silence_duration_ms
 
     # ---- input audio and turns -------------------------------------------------------
 
     async def _on_input_audio_buffer_append(self, event: dict[str, Any]) -> None:
         samples = audio.decode(decode_audio_field(event), self.config.input_format.encoding)
-        audio16k = self._resampler.process(samples)
-        if self._buffered_seconds() + len(audio16k) / audio.MODEL_RATE > self.limits.max_buffer_s:
+        audio16k = self._input.resample(samples)
+        if self._input.seconds + len(audio16k) / audio.MODEL_RATE > self.limits.max_buffer_s:
             raise ProtocolError(
                 "input_audio_buffer_full",
                 f"the input audio buffer holds at most {self.limits.max_buffer_s:.0f} s; "
                 "commit or clear it",
             )
-        self._buffer.append(audio16k)
-        self._stream_samples += len(audio16k)
+        self._input.add(audio16k)
         turn = self.config.turn_detection
         if turn is None:
             return
-        edges = await self._vad_worker.run(self._detector.process, audio16k)
+        edges = await self._vad_worker.run(self._input.detect, audio16k)
         for edge in edges:
             await self._on_speech_edge(edge)
-        if not self._detector.speaking:
-            self._trim_buffer(self._stream_samples - self._ms_to_samples(turn.prefix_padding_ms))
+        if not self._input.detector.speaking:
+            self._input.keep_from(self._input.received - ms_to_samples(turn.prefix_padding_ms))
 
     async def _on_speech_edge(self, edge: SpeechEdge) -> None:
         turn = self.config.turn_detection
         assert turn is not None
         if edge.kind == "started":
-            self._trim_buffer(edge.sample - self._ms_to_samples(turn.prefix_padding_ms))
+            self._input.keep_from(edge.sample - ms_to_samples(turn.prefix_padding_ms))
             self._speech_item_id = new_id("item")
             if self.response is not None and turn.interrupt_response:
                 self._stop_response_output("turn_detected")
             await self._emit(
                 {
                     "type": "input_audio_buffer.speech_started",
-                    "audio_start_ms": self._samples_to_ms(edge.sample),
+                    "audio_start_ms": samples_to_ms(edge.sample),
                     "item_id": self._speech_item_id,
                 }
             )
@@ -240,7 +164,7 @@ class Session:
             await self._emit(
                 {
                     "type": "input_audio_buffer.speech_stopped",
-                    "audio_end_ms": self._samples_to_ms(edge.sample),
+                    "audio_end_ms": samples_to_ms(edge.sample),
                     "item_id": item_id,
                 }
             )
@@ -249,29 +173,23 @@ class Session:
                 await self._start_response()
 
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any]) -> None:
-        if self._buffered_seconds() < 0.1:
+        if self._input.seconds < 0.1:
             raise ProtocolError(
                 "input_audio_buffer_commit_empty",
                 "the input audio buffer holds less than 100 ms of audio; nothing to commit",
             )
         self._speech_stopped_at = time.monotonic()
-        # The client says the turn is over, so the resampler's held-back tail belongs to it.
-        tail = self._resampler.flush()
-        self._buffer.append(tail)
-        self._stream_samples += len(tail)
+        self._input.flush_resampler()
         await self._commit(self._speech_item_id or new_id("item"))
 
     async def _on_input_audio_buffer_clear(self, event: dict[str, Any]) -> None:
-        self._buffer.clear()
-        self._buffer_start = self._stream_samples
-        self._detector.reset()
+        self._input.clear()
+        self._input.detector.reset()
         self._speech_item_id = None
         await self._emit({"type": "input_audio_buffer.cleared"})
 
     async def _commit(self, item_id: str) -> None:
-        utterance = np.concatenate(self._buffer) if self._buffer else np.zeros(0, np.float32)
-        self._buffer.clear()
-        self._buffer_start = self._stream_samples
+        utterance = self._input.take()
         self._speech_item_id = None
         item = Item("user", id=item_id, from_audio=True)
         item.transcription = asyncio.create_task(self._transcribe(item, utterance))
@@ -317,26 +235,6 @@ class Session:
         )
         return item.text
 
-    def _trim_buffer(self, keep_from: int) -> None:
-        """Drop buffered audio before stream offset `keep_from`."""
-        drop = keep_from - self._buffer_start
-        if drop <= 0 or not self._buffer:
-            return
-        joined = np.concatenate(self._buffer)
-        self._buffer = [joined[drop:]]
-        self._buffer_start += min(drop, len(joined))
-
-    def _buffered_seconds(self) -> float:
-        return sum(len(chunk) for chunk in self._buffer) / audio.MODEL_RATE
-
-    @staticmethod
-    def _ms_to_samples(ms: float) -> int:
-        return int(ms * audio.MODEL_RATE / 1000)
-
-    @staticmethod
-    def _samples_to_ms(samples: int) -> int:
-        return samples * 1000 // audio.MODEL_RATE
-
     # ---- conversation items ----------------------------------------------------------
 
     async def _emit_item_created(self, item: Item, previous: str | None) -> None:
@@ -349,38 +247,10 @@ class Session:
         )
 
     async def _on_conversation_item_create(self, event: dict[str, Any]) -> None:
-        spec = event.get("item")
-        if not isinstance(spec, dict):
-            raise ProtocolError("invalid_value", "'item' must be an object", "item")
-        if spec.get("type", "message") != "message":
-            raise ProtocolError(
-                "invalid_value", "only items of type 'message' are supported", "item.type"
-            )
-        role = spec.get("role")
-        if role not in ("user", "assistant", "system"):
-            raise ProtocolError(
-                "invalid_value", "'item.role' must be 'user', 'assistant' or 'system'", "item.role"
-            )
-        content = spec.get("content")
-        if not isinstance(content, list) or not content:
-            raise ProtocolError(
-                "invalid_value", "'item.content' must be a non-empty list", "item.content"
-            )
-        texts = []
-        for part in content:
-            if not isinstance(part, dict) or not isinstance(
-                part.get("text", part.get("transcript")), str
-            ):
-                raise ProtocolError(
-                    "invalid_value",
-                    "each content part needs a 'text' (or 'transcript') string; "
-                    "send audio with input_audio_buffer.append",
-                    "item.content",
-                )
-            texts.append(part.get("text", part.get("transcript")))
-        item = Item(role, " ".join(texts))
-        if isinstance(spec.get("id"), str) and not self.conversation.get(spec["id"]):
-            item.id = spec["id"]
+        role, text, requested_id = parse_message_item(event.get("item"))
+        item = Item(role, text)
+        if requested_id and not self.conversation.get(requested_id):
+            item.id = requested_id
         previous = self.conversation.add(item)
         await self._emit_item_created(item, previous)
 
@@ -586,12 +456,12 @@ class Session:
 
     async def _finish_response(self, response: Response, status: str, reason: Any) -> None:
         item = response.item
-        if status == "cancelled":
+        if status == "completed":
+            item.text = " ".join(s.text for s in item.segments)
+            item.status = "completed"
+        else:  # cancelled or failed: keep what was sent
             item.text = text_heard(item.segments, response.sent_ms)
             item.status = "incomplete"
-        else:
-            item.text = " ".join(s.text for s in item.segments)
-            item.status = "completed" if status == "completed" else "incomplete"
         if self.conversation.get(item.id) is not None:
             ids = self._part_ids(response)
             await self._emit({**ids, "type": "response.output_audio.done"})
