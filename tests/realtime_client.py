@@ -103,3 +103,14 @@ class RealtimeClient:
         await self.ws.close()
         self._reader.cancel()
         await self._http.close()
+
+
+def text_item(text: str, role: str = "user") -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "item": {
+            "type": "message",
+            "role": role,
+            "content": [{"type": "input_text", "text": text}],
+        },
+    }

@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-_END = object()
+END = object()  # put on a queue after the last item
+
+
+async def drain(queue: asyncio.Queue[Any]) -> AsyncIterator[Any]:
+    """Yield a producer's items from `queue` until END; an exception on it is raised here."""
+    while True:
+        item = await queue.get()
+        if item is END:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 async def prefetch(source: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
@@ -20,7 +31,7 @@ async def prefetch(source: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
         try:
             async for item in source:
                 await queue.put(item)
-            await queue.put(_END)
+            await queue.put(END)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -28,12 +39,7 @@ async def prefetch(source: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
 
     task = asyncio.create_task(pump())
     try:
-        while True:
-            item = await queue.get()
-            if item is _END:
-                return
-            if isinstance(item, Exception):
-                raise item
+        async for item in drain(queue):
             yield item
     finally:
         task.cancel()

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from .streams import END, drain
+
 T = TypeVar("T")
-_DONE = object()
 
 
 class ModelWorker:
@@ -42,18 +43,13 @@ class ModelWorker:
                     if stop.is_set():
                         break
                     loop.call_soon_threadsafe(queue.put_nowait, item)
-                loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+                loop.call_soon_threadsafe(queue.put_nowait, END)
             except BaseException as exc:  # handed to the consumer, not lost in the thread
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
 
         future = loop.run_in_executor(self._executor, produce)
         try:
-            while True:
-                item = await queue.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
+            async for item in drain(queue):
                 yield item
         finally:
             stop.set()

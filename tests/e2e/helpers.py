@@ -17,17 +17,10 @@ def whisper() -> WhisperASR:
     return _asr
 
 
-def get_json(url: str) -> dict[str, Any]:
+def get_text(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
+        return response.read().decode()
 
 
-def text_item(text: str, role: str = "user") -> dict[str, Any]:
-    return {
-        "type": "conversation.item.create",
-        "item": {
-            "type": "message",
-            "role": role,
-            "content": [{"type": "input_text", "text": text}],
-        },
-    }
+def get_json(url: str) -> dict[str, Any]:
+    return json.loads(get_text(url))

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import ServerProcess, free_port, start_server
-from tests.e2e.helpers import get_json, text_item
-from tests.realtime_client import RealtimeClient
+from tests.e2e.helpers import get_json, get_text
+from tests.realtime_client import RealtimeClient, text_item
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +109,7 @@ async def test_disconnect_mid_reply_frees_the_session(server: ServerProcess) -> 
             break
         await asyncio.sleep(0.1)
     assert health["sessions"] == 0
-    metrics = await asyncio.to_thread(_metrics, server)
+    metrics = await asyncio.to_thread(get_text, server.http_url + "/metrics")
     assert "voice_agent_responses_active 0" in metrics
     survivor = await RealtimeClient.connect(server.ws_url)
     try:
@@ -117,13 +117,6 @@ async def test_disconnect_mid_reply_frees_the_session(server: ServerProcess) -> 
         await assert_still_works(survivor)
     finally:
         await survivor.close()
-
-
-def _metrics(server: ServerProcess) -> str:
-    import urllib.request
-
-    with urllib.request.urlopen(server.http_url + "/metrics", timeout=5) as response:
-        return response.read().decode()
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.e2e.helpers import text_item, whisper
-from tests.realtime_client import RealtimeClient
+from tests.e2e.helpers import whisper
+from tests.realtime_client import RealtimeClient, text_item
 from tests.speech import espeak, silence
 from voice_agent.audio import resample
 from voice_agent.evaluation import word_error_rate

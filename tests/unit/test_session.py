@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.realtime_client import text_item
 from voice_agent.engines.base import EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
 from voice_agent.protocol import SessionConfig, TurnDetection
 from voice_agent.session import Session, SessionLimits
@@ -93,6 +94,10 @@ class Harness:
             await self.send(
                 {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode()}
             )
+
+    async def text_turn(self, text: str) -> None:
+        await self.send(text_item(text))
+        await self.send({"type": "response.create"})
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events]
@@ -201,17 +206,7 @@ async def test_barge_in_cancels_drops_stale_audio_and_truncates_history(harness:
 
 
 async def test_client_truncate_cuts_history_to_what_was_played(harness: Harness) -> None:
-    await harness.send(
-        {
-            "type": "conversation.item.create",
-            "item": {
-                "type": "message",
-                "role": "user",
-                "content": [{"type": "input_text", "text": "hi"}],
-            },
-        }
-    )
-    await harness.send({"type": "response.create"})
+    await harness.text_turn("hi")
     done = await harness.until("response.done", timeout=15)
     item_id = done["response"]["output"][0]["id"]
     await harness.send(
@@ -228,17 +223,7 @@ async def test_client_truncate_cuts_history_to_what_was_played(harness: Harness)
 
 
 async def test_truncate_past_the_audio_is_an_error(harness: Harness) -> None:
-    await harness.send(
-        {
-            "type": "conversation.item.create",
-            "item": {
-                "type": "message",
-                "role": "user",
-                "content": [{"type": "input_text", "text": "hi"}],
-            },
-        }
-    )
-    await harness.send({"type": "response.create"})
+    await harness.text_turn("hi")
     done = await harness.until("response.done", timeout=15)
     item_id = done["response"]["output"][0]["id"]
     await harness.send(
@@ -266,17 +251,7 @@ async def test_manual_turns_commit_and_create_response() -> None:
 
 
 async def test_response_cancel_by_client(harness: Harness) -> None:
-    await harness.send(
-        {
-            "type": "conversation.item.create",
-            "item": {
-                "type": "message",
-                "role": "user",
-                "content": [{"type": "input_text", "text": "hi"}],
-            },
-        }
-    )
-    await harness.send({"type": "response.create"})
+    await harness.text_turn("hi")
     await harness.until("response.output_audio.delta")
     await harness.send({"type": "response.create"})
     assert (
@@ -292,16 +267,7 @@ async def test_response_cancel_by_client(harness: Harness) -> None:
 async def test_engine_failure_is_reported_and_session_goes_on() -> None:
     h = Harness(ScriptedEngine(fail=True))
     try:
-        await h.send(
-            {
-                "type": "conversation.item.create",
-                "item": {
-                    "type": "message",
-                    "role": "user",
-                    "content": [{"type": "input_text", "text": "hi"}],
-                },
-            }
-        )
+        await h.send(text_item("hi"))
         await h.send({"type": "response.create"})
         done = await h.until("response.done")
         assert done["response"]["status"] == "failed"
@@ -317,16 +283,7 @@ async def test_engine_failure_is_reported_and_session_goes_on() -> None:
 async def test_reply_audio_is_paced_to_real_time_plus_lead() -> None:
     h = Harness(ScriptedEngine(), lead_ms=200)
     try:
-        await h.send(
-            {
-                "type": "conversation.item.create",
-                "item": {
-                    "type": "message",
-                    "role": "user",
-                    "content": [{"type": "input_text", "text": "hi"}],
-                },
-            }
-        )
+        await h.send(text_item("hi"))
         loop = asyncio.get_running_loop()
         start = loop.time()
         await h.send({"type": "response.create"})
