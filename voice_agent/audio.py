@@ -54,11 +54,19 @@ _MULAW = _mulaw_table()
 _ALAW = _alaw_table()
 
 
-def _encode_with_table(audio: np.ndarray, table: np.ndarray) -> bytes:
-    # Nearest code by value: the tables are monotonic within each sign half, so a
-    # sorted lookup is exact and avoids re-implementing the bit-twiddling encoder.
-    order = np.argsort(table)
-    sorted_values = table[order]
+def _sorted_codes(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(table, kind="stable")
+    return order, table[order]
+
+
+_MULAW_SORTED = _sorted_codes(_MULAW)
+_ALAW_SORTED = _sorted_codes(_ALAW)
+
+
+def _encode_with_table(audio: np.ndarray, codes: tuple[np.ndarray, np.ndarray]) -> bytes:
+    # The nearest code by value, found in the decoder's table sorted by value: exact,
+    # and no second copy of G.711's bit-twiddling.
+    order, sorted_values = codes
     idx = np.searchsorted(sorted_values, np.clip(audio, -1.0, 1.0))
     idx = np.clip(idx, 1, len(sorted_values) - 1)
     left, right = sorted_values[idx - 1], sorted_values[idx]
@@ -82,9 +90,9 @@ def encode(audio: np.ndarray, encoding: str) -> bytes:
     if encoding == "pcm16":
         return float_to_pcm16(audio)
     if encoding == "pcmu":
-        return _encode_with_table(audio, _MULAW)
+        return _encode_with_table(audio, _MULAW_SORTED)
     if encoding == "pcma":
-        return _encode_with_table(audio, _ALAW)
+        return _encode_with_table(audio, _ALAW_SORTED)
     raise AudioFormatError(f"unsupported audio encoding {encoding!r}")
 
 

@@ -115,6 +115,7 @@ async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
         emit=emit,
         config=session_config,
         limits=SessionLimits(output_lead_ms=config.output_lead_ms),
+        beta_shapes=beta,
     )
     runtime.sessions.add(session)
     runtime.sockets.add(ws)

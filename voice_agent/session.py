@@ -57,10 +57,12 @@ class Session:
         emit: Emit,
         config: SessionConfig | None = None,
         limits: SessionLimits | None = None,
+        beta_shapes: bool = False,
     ) -> None:
         self.engines = engines
         self.config = config or SessionConfig(engine=next(iter(engines)))
         self.limits = limits or SessionLimits()
+        self.beta_shapes = beta_shapes  # the client speaks the beta protocol: flat session objects
         self.conversation = Conversation()
         self._emit = emit
         self._vad_worker = vad_worker
@@ -74,7 +76,7 @@ class Session:
     # ---- entry points for the transport ---------------------------------------------
 
     async def start(self) -> None:
-        await self._emit({"type": "session.created", "session": self.config.to_ga()})
+        await self._emit(self._session_event("session.created"))
 
     async def handle(self, event: dict[str, Any]) -> None:
         """Act on one parsed client event; protocol errors become `error` events."""
@@ -113,7 +115,11 @@ class Session:
         self.config = replace(new, id=old.id)
         self._input.set_input_rate(new.input_format.rate)
         self._apply_vad_settings()
-        await self._emit({"type": "session.updated", "session": self.config.to_ga()})
+        await self._emit(self._session_event("session.updated"))
+
+    def _session_event(self, kind: str) -> dict[str, Any]:
+        shape = self.config.to_beta() if self.beta_shapes else self.config.to_ga()
+        return {"type": kind, "session": shape}
 
     def _apply_vad_settings(self) -> None:
         turn = self.config.turn_detection

@@ -180,7 +180,8 @@ async def test_beta_client_gets_beta_event_names(server: ServerProcess) -> None:
             }
         )
         updated = await client.wait_for("session.updated")
-        assert updated["session"]["audio"]["input"]["turn_detection"] is None
+        assert updated["session"]["turn_detection"] is None
+        assert updated["session"]["input_audio_format"] == "pcm16"
         await client.send(text_item("Say hello."))
         await client.send({"type": "response.create"})
         await client.wait_for("response.done", timeout=90)

@@ -33,6 +33,14 @@ def error_code(call) -> str:
     return info.value.code
 
 
+def test_every_client_event_has_a_session_handler() -> None:
+    from voice_agent.protocol import CLIENT_EVENTS
+    from voice_agent.session import Session
+
+    missing = [e for e in CLIENT_EVENTS if not hasattr(Session, "_on_" + e.replace(".", "_"))]
+    assert missing == []
+
+
 def test_known_event_parses_and_keeps_fields() -> None:
     event = parse({"type": "response.create", "event_id": "e1", "response": {}})
     assert event == {"type": "response.create", "event_id": "e1", "response": {}}
