@@ -26,6 +26,7 @@ class ServerConfig:
     max_sessions: int = 8
     max_event_mb: float = 16.0
     output_lead_ms: int = 500
+    early_transcript_ms: int = 200
     warm_up: bool = True
     log_level: str = "info"
 
@@ -55,6 +56,8 @@ HELP: dict[str, str] = {
     "max_sessions": "concurrent sessions; more are refused with an error event",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
     "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
+    "early_transcript_ms": "start transcribing after this much silence, before the VAD's "
+    "silence_duration_ms confirms the turn ended (0: off)",
     "warm_up": "run each model once at start so the first turn is as fast as the rest",
     "log_level": "debug, info, warning or error",
 }

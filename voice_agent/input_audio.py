@@ -64,9 +64,13 @@ class InputAudio:
         self._chunks = [joined[drop:]]
         self._start += min(drop, len(joined))
 
+    def snapshot(self) -> np.ndarray:
+        """A copy of the buffered turn so far."""
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+
     def take(self) -> np.ndarray:
         """The buffered turn; the buffer starts afresh."""
-        turn = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
+        turn = self.snapshot()
         self.clear()
         return turn
 

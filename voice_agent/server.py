@@ -114,7 +114,9 @@ async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
         vad_worker=runtime.vad_worker,
         emit=emit,
         config=session_config,
-        limits=SessionLimits(output_lead_ms=config.output_lead_ms),
+        limits=SessionLimits(
+            output_lead_ms=config.output_lead_ms, early_transcript_ms=config.early_transcript_ms
+        ),
         beta_shapes=beta,
     )
     runtime.sessions.add(session)

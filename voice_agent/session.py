@@ -45,6 +45,9 @@ class SessionLimits:
     max_buffer_s: float = 120.0  # longest user turn kept; more is an error, not an OOM
     output_lead_ms: int = 500  # how far reply audio may run ahead of real time
     output_chunk_ms: int = 100  # size of one response.output_audio.delta
+    # Start transcribing after this much silence, before the turn is known to be over;
+    # 0 turns it off. Whisper's ~0.35 s then overlaps the rest of `silence_duration_ms`.
+    early_transcript_ms: int = 200
 
 
 class Session:
@@ -70,6 +73,7 @@ class Session:
         self._apply_vad_settings()
         self._speech_item_id: str | None = None
         self._speech_stopped_at: float | None = None
+        self._early_transcript: tuple[int, asyncio.Task[str]] | None = None
         self.response: Response | None = None
         self._closed = False
 
@@ -101,6 +105,7 @@ class Session:
     async def close(self) -> None:
         """Free everything this session holds (the client is gone)."""
         self._closed = True
+        self._drop_early_transcript()
         await self._cancel_response("client_disconnected", announce=False)
         for item in self.conversation.items:
             if item.transcription and not item.transcription.done():
@@ -123,6 +128,7 @@ class Session:
 
     def _apply_vad_settings(self) -> None:
         turn = self.config.turn_detection
+        self._input.detector.pause_ms = self.limits.early_transcript_ms
         if turn is not None:
             self._input.detector.threshold = turn.threshold
             self._input.detector.silence_duration_ms = turn.silence_duration_ms
@@ -164,6 +170,13 @@ class Session:
                 }
             )
             await self._cancel_response("turn_detected")
+        elif edge.kind == "paused":
+            # Likely the end of the turn: transcribe now, while the VAD waits out the rest of
+            # `silence_duration_ms`. If the user goes on talking, the guess is dropped.
+            self._drop_early_transcript()
+            engine = self.engines[self.config.engine]
+            task = asyncio.create_task(engine.transcribe(self._input.snapshot()))
+            self._early_transcript = (edge.sample, task)
         else:
             self._speech_stopped_at = time.monotonic()
             item_id = self._speech_item_id or new_id("item")
@@ -174,7 +187,12 @@ class Session:
                     "item_id": item_id,
                 }
             )
-            await self._commit(item_id)
+            early = None
+            if self._early_transcript and self._early_transcript[0] == edge.sample:
+                early = self._early_transcript[1]  # the same silence: nothing new was said
+                self._early_transcript = None
+            self._drop_early_transcript()
+            await self._commit(item_id, early)
             if turn.create_response:
                 await self._start_response()
 
@@ -191,14 +209,20 @@ class Session:
     async def _on_input_audio_buffer_clear(self, event: dict[str, Any]) -> None:
         self._input.clear()
         self._input.detector.reset()
+        self._drop_early_transcript()
         self._speech_item_id = None
         await self._emit({"type": "input_audio_buffer.cleared"})
 
-    async def _commit(self, item_id: str) -> None:
+    def _drop_early_transcript(self) -> None:
+        if self._early_transcript is not None:
+            self._early_transcript[1].cancel()
+            self._early_transcript = None
+
+    async def _commit(self, item_id: str, early: asyncio.Task[str] | None = None) -> None:
         utterance = self._input.take()
         self._speech_item_id = None
         item = Item("user", id=item_id, from_audio=True)
-        item.transcription = asyncio.create_task(self._transcribe(item, utterance))
+        item.transcription = asyncio.create_task(self._transcribe(item, utterance, early))
         previous = self.conversation.add(item)
         await self._emit(
             {
@@ -209,10 +233,12 @@ class Session:
         )
         await self._emit_item_created(item, previous)
 
-    async def _transcribe(self, item: Item, utterance: np.ndarray) -> str:
+    async def _transcribe(
+        self, item: Item, utterance: np.ndarray, early: asyncio.Task[str] | None
+    ) -> str:
         engine = self.engines[self.config.engine]
         try:
-            item.text = await engine.transcribe(utterance)
+            item.text = await (early or engine.transcribe(utterance))
         except Exception as exc:
             log.exception("transcription failed")
             await self._emit(

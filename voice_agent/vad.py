@@ -76,7 +76,7 @@ class SileroVAD:
 
 @dataclass(frozen=True)
 class SpeechEdge:
-    kind: str  # 'started' | 'stopped'
+    kind: str  # 'started' | 'paused' (silence long enough to guess early) | 'stopped'
     sample: int  # 16 kHz sample offset from the start of the session's input stream
 
 
@@ -85,19 +85,23 @@ class SpeechDetector:
     """Speech start/stop edges from window probabilities (Silero's hysteresis rule).
 
     Speech starts after `min_speech_ms` of windows above `threshold`, and stops after
-    `silence_duration_ms` below `threshold - 0.15`. Offsets are 16 kHz sample counts.
+    `silence_duration_ms` below `threshold - 0.15`. After `pause_ms` of that silence a
+    'paused' edge (same `sample` as the 'stopped' edge that may follow) lets the session
+    start work early. Offsets are 16 kHz sample counts.
     """
 
     model: SpeechProbability
     threshold: float = 0.5
     silence_duration_ms: int = 500
     min_speech_ms: int = 64
+    pause_ms: int = 0  # 0: no 'paused' edges
     state: object = None
     speaking: bool = False
     _pending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _consumed: int = 0  # samples scored so far
     _run_start: int | None = None  # first sample of the current above/below run
     _run_len: int = 0
+    _pause_reported: bool = False
 
     def __post_init__(self) -> None:
         if self.state is None:
@@ -109,7 +113,7 @@ class SpeechDetector:
         self.speaking = False
         self._consumed += len(self._pending)
         self._pending = np.zeros(0, np.float32)
-        self._run_start, self._run_len = None, 0
+        self._run_start, self._run_len, self._pause_reported = None, 0, False
 
     def process(self, audio16k: np.ndarray) -> list[SpeechEdge]:
         """Feed 16 kHz audio; returns the edges completed by it, in order."""
@@ -131,15 +135,20 @@ class SpeechDetector:
         # A "run" is consecutive windows pointing at the opposite state.
         flips = prob < self.threshold - 0.15 if self.speaking else prob >= self.threshold
         if not flips:
-            self._run_start, self._run_len = None, 0
+            self._run_start, self._run_len, self._pause_reported = None, 0, False
             return None
         if self._run_start is None:
             self._run_start = window_start
         self._run_len += WINDOW
+        run_ms = self._run_len * 1000 / MODEL_RATE
         needed_ms = self.silence_duration_ms if self.speaking else self.min_speech_ms
-        if self._run_len * 1000 < needed_ms * MODEL_RATE:
+        if run_ms < needed_ms:
+            pausing = self.speaking and self.pause_ms and run_ms >= self.pause_ms
+            if pausing and not self._pause_reported:
+                self._pause_reported = True
+                return SpeechEdge("paused", self._run_start)
             return None
         edge = SpeechEdge("stopped" if self.speaking else "started", self._run_start)
         self.speaking = not self.speaking
-        self._run_start, self._run_len = None, 0
+        self._run_start, self._run_len, self._pause_reported = None, 0, False
         return edge

@@ -171,6 +171,22 @@ async def test_vad_turn_produces_the_realtime_event_sequence(harness: Harness) -
     assert abs(total - RATE * CLAUSE_S * len(CLAUSES)) <= 10
 
 
+async def test_early_transcript_is_used_only_if_nothing_was_said_after_it(
+    harness: Harness,
+) -> None:
+    await harness.audio(0.5, loud=True)
+    await harness.audio(0.3, loud=False)  # a pause: an early transcript starts, then is dropped
+    await harness.audio(0.5, loud=True)
+    await harness.audio(0.8, loud=False)  # the end: the early transcript is the transcript
+    await harness.until("response.done")
+    first, second = harness.engine.transcribed_seconds  # no third, full-length call
+    # Speech + the 200 ms of pause so far (+ up to two 32 ms VAD windows); no audio came
+    # before the speech, so there is no prefix padding to add.
+    assert first == pytest.approx(0.5 + 0.2 + 0.04, abs=0.05)
+    assert second == pytest.approx(0.5 + 0.3 + 0.5 + 0.2 + 0.04, abs=0.05)
+    assert len(harness.of_type("conversation.item.input_audio_transcription.completed")) == 1
+
+
 async def test_barge_in_cancels_drops_stale_audio_and_truncates_history(harness: Harness) -> None:
     await harness.audio(0.6, loud=True)
     await harness.audio(0.6, loud=False)

@@ -38,6 +38,14 @@ def test_detector_finds_the_speech_edges(silero: SileroVAD, utterance: np.ndarra
     assert abs(edges[1].sample / 16_000 - end) < 0.25
 
 
+def test_pause_edge_comes_before_the_stop_at_the_same_offset(
+    silero: SileroVAD, utterance: np.ndarray
+) -> None:
+    edges = SpeechDetector(silero, silence_duration_ms=500, pause_ms=200).process(utterance)
+    assert [e.kind for e in edges] == ["started", "paused", "stopped"]
+    assert edges[1].sample == edges[2].sample
+
+
 def test_chunked_streaming_matches_whole_input(silero: SileroVAD, utterance: np.ndarray) -> None:
     whole = SpeechDetector(silero).process(utterance)
     chunked_detector = SpeechDetector(silero)
