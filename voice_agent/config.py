@@ -27,6 +27,7 @@ class ServerConfig:
     max_event_mb: float = 16.0
     output_lead_ms: int = 500
     early_transcript_ms: int = 200
+    early_reply: bool = True
     warm_up: bool = True
     log_level: str = "info"
 
@@ -58,6 +59,8 @@ HELP: dict[str, str] = {
     "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
     "early_transcript_ms": "start transcribing after this much silence, before the VAD's "
     "silence_duration_ms confirms the turn ended (0: off)",
+    "early_reply": "at that point also start the reply (LLM and TTS) into a buffer; it is "
+    "sent only if the turn really ended there",
     "warm_up": "run each model once at start so the first turn is as fast as the rest",
     "log_level": "debug, info, warning or error",
 }

@@ -43,6 +43,7 @@ class Item:
     id: str = field(default_factory=lambda: new_id("item"))
     from_audio: bool = False  # user speech: `text` is its transcript once `transcription` ends
     transcription: asyncio.Task[str] | None = None
+    transcribed_at: float | None = None  # monotonic time its transcript became final
     status: str = "completed"
     segments: list[Segment] = field(default_factory=list)
 
@@ -98,6 +99,10 @@ class Conversation:
         ]
         if pending:
             await asyncio.wait(pending)
+
+    def last_transcribed_at(self) -> float | None:
+        times = [item.transcribed_at for item in self.items if item.transcribed_at is not None]
+        return times[-1] if times else None
 
     def messages(self) -> tuple[Message, ...]:
         return tuple(Message(item.role, item.text) for item in self.items if item.text.strip())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +22,7 @@ DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody wai
 class ChatLLM(Protocol):
     def stream(
         self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncGenerator[str, None]: ...
 
     async def warm_up(self) -> None: ...
 
@@ -92,7 +92,7 @@ class LlamaCppLLM:
 
     async def stream(
         self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         limit = max_tokens or DEFAULT_MAX_TOKENS
         async for delta in self._worker.stream(
             lambda stop: self._generate(messages, temperature, limit, stop)
@@ -138,7 +138,7 @@ class OpenAIChatLLM:
 
     async def stream(
         self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         url = self.config.base_url.rstrip("/") + "/chat/completions"
         body = {
             "model": self.config.model,

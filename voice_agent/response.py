@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .conversation import Item
+from .early import EarlyStart
 from .protocol import new_id
 
 
@@ -23,12 +24,30 @@ class TurnMetrics:
     response_created_at: float | None = None
     first_token_at: float | None = None
     first_audio_at: float | None = None
+    early_transcript: bool = False  # the transcript begun at the user's pause was used
+    early_reply: bool = False  # so was the reply begun then
+
+    def waits_ms(self) -> dict[str, float | None]:
+        """How long the turn waited on each stage after the end of speech (or after the
+        response was asked for). A stage done early, during the VAD's silence wait, counts
+        0; so the stage waits add up to `total_to_first_audio`."""
+        origin = self.speech_stopped_at or self.response_created_at
+        if origin is None:
+            return {}
+        waits: dict[str, float | None] = {}
+        previous = origin
+        for stage, at in (
+            ("asr", self.transcript_final_at),
+            ("llm_first_token", self.first_token_at),
+            ("tts_first_audio", self.first_audio_at),
+        ):
+            waits[stage] = None if at is None else round(max(0.0, at - previous) * 1000, 1)
+            previous = max(previous, at or previous)
+        total = None if self.first_audio_at is None else (self.first_audio_at - origin) * 1000
+        waits["total_to_first_audio"] = None if total is None else round(total, 1)
+        return waits
 
     def to_event(self, response_id: str, item_id: str | None) -> dict[str, Any]:
-        def span(a: float | None, b: float | None) -> float | None:
-            return round((b - a) * 1000, 1) if a is not None and b is not None else None
-
-        origin = self.speech_stopped_at or self.response_created_at
         return {
             "type": "voice_agent.turn.metrics",
             "response_id": response_id,
@@ -39,14 +58,9 @@ class TurnMetrics:
             "response_created_at": self.response_created_at,
             "first_token_at": self.first_token_at,
             "first_audio_at": self.first_audio_at,
-            "durations_ms": {
-                "asr": span(self.speech_stopped_at, self.transcript_final_at),
-                "llm_first_token": span(
-                    self.transcript_final_at or self.response_created_at, self.first_token_at
-                ),
-                "tts_first_audio": span(self.first_token_at, self.first_audio_at),
-                "total_to_first_audio": span(origin, self.first_audio_at),
-            },
+            "early_transcript": self.early_transcript,
+            "early_reply": self.early_reply,
+            "durations_ms": self.waits_ms(),
         }
 
 
@@ -56,6 +70,7 @@ class Response:
     item: Item = field(default_factory=lambda: Item("assistant", status="in_progress"))
     metrics: TurnMetrics = field(default_factory=TurnMetrics)
     instructions: str | None = None
+    early: EarlyStart | None = None  # work begun at the user's pause, if any
     task: asyncio.Task[None] | None = None
     cancel_reason: str | None = None
     finishing: bool = False  # past the point where cancelling it could lose its response.done

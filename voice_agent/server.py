@@ -115,7 +115,9 @@ async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
         emit=emit,
         config=session_config,
         limits=SessionLimits(
-            output_lead_ms=config.output_lead_ms, early_transcript_ms=config.early_transcript_ms
+            output_lead_ms=config.output_lead_ms,
+            early_transcript_ms=config.early_transcript_ms,
+            early_reply=config.early_reply,
         ),
         beta_shapes=beta,
     )

@@ -9,9 +9,10 @@ ahead of real time, so a barge-in can still withhold what the client has not rec
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +20,16 @@ import numpy as np
 
 from . import audio
 from .conversation import Conversation, Item, Segment, text_heard
-from .engines.base import Engine, EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
+from .early import EarlyStart, Transcript
+from .engines.base import (
+    Engine,
+    EngineError,
+    Message,
+    ReplyAudio,
+    ReplyEvent,
+    ReplyRequest,
+    ReplyTextStarted,
+)
 from .input_audio import InputAudio, ms_to_samples, samples_to_ms
 from .protocol import (
     ProtocolError,
@@ -32,6 +42,8 @@ from .protocol import (
     parse_message_item,
 )
 from .response import Response, ResponseInterrupted
+from .streams import Started
+from .text import has_words
 from .vad import SpeechEdge, SpeechProbability
 from .workers import ModelWorker
 
@@ -48,6 +60,7 @@ class SessionLimits:
     # Start transcribing after this much silence, before the turn is known to be over;
     # 0 turns it off. Whisper's ~0.35 s then overlaps the rest of `silence_duration_ms`.
     early_transcript_ms: int = 200
+    early_reply: bool = True  # at that pause, also start the reply (LLM + TTS) into a buffer
 
 
 class Session:
@@ -73,7 +86,7 @@ class Session:
         self._apply_vad_settings()
         self._speech_item_id: str | None = None
         self._speech_stopped_at: float | None = None
-        self._early_transcript: tuple[int, asyncio.Task[str]] | None = None
+        self._early: EarlyStart | None = None
         self.response: Response | None = None
         self._closed = False
 
@@ -105,7 +118,7 @@ class Session:
     async def close(self) -> None:
         """Free everything this session holds (the client is gone)."""
         self._closed = True
-        self._drop_early_transcript()
+        await self._discard_early()
         await self._cancel_response("client_disconnected", announce=False)
         for item in self.conversation.items:
             if item.transcription and not item.transcription.done():
@@ -171,12 +184,7 @@ class Session:
             )
             await self._cancel_response("turn_detected")
         elif edge.kind == "paused":
-            # Likely the end of the turn: transcribe now, while the VAD waits out the rest of
-            # `silence_duration_ms`. If the user goes on talking, the guess is dropped.
-            self._drop_early_transcript()
-            engine = self.engines[self.config.engine]
-            task = asyncio.create_task(engine.transcribe(self._input.snapshot()))
-            self._early_transcript = (edge.sample, task)
+            await self._start_early(edge.sample, turn.create_response)
         else:
             self._speech_stopped_at = time.monotonic()
             item_id = self._speech_item_id or new_id("item")
@@ -187,14 +195,15 @@ class Session:
                     "item_id": item_id,
                 }
             )
-            early = None
-            if self._early_transcript and self._early_transcript[0] == edge.sample:
-                early = self._early_transcript[1]  # the same silence: nothing new was said
-                self._early_transcript = None
-            self._drop_early_transcript()
-            await self._commit(item_id, early)
+            early = self._early if self._early and self._early.sample == edge.sample else None
+            if early is None:
+                await self._discard_early()  # the user spoke again since that pause
+            self._early = None
+            await self._commit(item_id, early.transcript if early else None)
             if turn.create_response:
-                await self._start_response()
+                await self._start_response(early=early)
+            elif early is not None:
+                await early.close_reply()
 
     async def _on_input_audio_buffer_commit(self, event: dict[str, Any]) -> None:
         if self._input.seconds < 0.1:
@@ -209,16 +218,39 @@ class Session:
     async def _on_input_audio_buffer_clear(self, event: dict[str, Any]) -> None:
         self._input.clear()
         self._input.detector.reset()
-        self._drop_early_transcript()
+        await self._discard_early()
         self._speech_item_id = None
         await self._emit({"type": "input_audio_buffer.cleared"})
 
-    def _drop_early_transcript(self) -> None:
-        if self._early_transcript is not None:
-            self._early_transcript[1].cancel()
-            self._early_transcript = None
+    async def _start_early(self, sample: int, reply_too: bool) -> None:
+        """The user paused: transcribe (and answer) now, in case the turn is over."""
+        await self._discard_early()
+        transcript = asyncio.create_task(self._timed_transcribe(self._input.snapshot()))
+        early = EarlyStart(sample, transcript, prior=self.conversation.messages())
+        if reply_too and self.limits.early_reply and self.response is None:
+            early.reply = Started(self._early_reply(early))
+        self._early = early
 
-    async def _commit(self, item_id: str, early: asyncio.Task[str] | None = None) -> None:
+    async def _early_reply(self, early: EarlyStart) -> AsyncGenerator[ReplyEvent, None]:
+        transcript = await asyncio.shield(early.transcript)  # the turn may still need it
+        if not has_words(transcript.text):
+            return
+        request = self._reply_request(early.history(transcript))
+        reply = self.engines[self.config.engine].reply(request)
+        async with contextlib.aclosing(reply):
+            async for piece in reply:
+                yield piece
+
+    async def _discard_early(self) -> None:
+        if self._early is not None:
+            early, self._early = self._early, None
+            await early.discard()
+
+    async def _timed_transcribe(self, utterance: np.ndarray) -> Transcript:
+        text = await self.engines[self.config.engine].transcribe(utterance)
+        return Transcript(text)
+
+    async def _commit(self, item_id: str, early: asyncio.Task[Transcript] | None = None) -> None:
         utterance = self._input.take()
         self._speech_item_id = None
         item = Item("user", id=item_id, from_audio=True)
@@ -234,11 +266,11 @@ class Session:
         await self._emit_item_created(item, previous)
 
     async def _transcribe(
-        self, item: Item, utterance: np.ndarray, early: asyncio.Task[str] | None
+        self, item: Item, utterance: np.ndarray, early: asyncio.Task[Transcript] | None
     ) -> str:
-        engine = self.engines[self.config.engine]
         try:
-            item.text = await (early or engine.transcribe(utterance))
+            transcript = await (early or self._timed_transcribe(utterance))
+            item.text, item.transcribed_at = transcript.text, transcript.at
         except Exception as exc:
             log.exception("transcription failed")
             await self._emit(
@@ -355,10 +387,14 @@ class Session:
         self._stop_response_output("client_cancelled")
         await self._cancel_response("client_cancelled")
 
-    async def _start_response(self, instructions: str | None = None) -> None:
+    async def _start_response(
+        self, instructions: str | None = None, early: EarlyStart | None = None
+    ) -> None:
         if self.response is not None or self._closed:
+            if early is not None:
+                await early.close_reply()
             return
-        response = Response(instructions=instructions)
+        response = Response(instructions=instructions, early=early)
         response.metrics.speech_stopped_at = self._speech_stopped_at
         self._speech_stopped_at = None
         self.response = response
@@ -389,12 +425,16 @@ class Session:
                 {"type": "response.created", "response": response.to_wire("in_progress")}
             )
             await self.conversation.settled()
-            metrics.transcript_final_at = time.monotonic() if metrics.speech_stopped_at else None
+            if metrics.speech_stopped_at is not None:
+                metrics.transcript_final_at = self.conversation.last_transcribed_at()
             history = self.conversation.messages()
             if not history or history[-1].role == "assistant":
                 return  # nothing was said to answer (e.g. a cough that passed the VAD)
             await self._open_reply_item(response)
-            await self._stream_reply(response, history)
+            early_reply = response.early.reply_for(history) if response.early else None
+            metrics.early_transcript = response.early is not None
+            metrics.early_reply = early_reply is not None
+            await self._stream_reply(response, early_reply or self._new_reply(response, history))
         except (asyncio.CancelledError, ResponseInterrupted):
             status, reason = "cancelled", response.cancel_reason or "client_cancelled"
         except EngineError as exc:
@@ -406,6 +446,8 @@ class Session:
             await self.error("engine_error", f"the reply failed: {exc}", kind="server_error")
         finally:
             response.finishing = True
+            if response.early is not None:
+                await response.early.close_reply()  # unused: it answered another history
             try:
                 if reason != "client_disconnected":
                     await self._finish_response(response, status, reason)
@@ -432,24 +474,30 @@ class Session:
             }
         )
 
-    async def _stream_reply(self, response: Response, history: tuple[Any, ...]) -> None:
-        engine = self.engines[self.config.engine]
-        request = ReplyRequest(
-            instructions=response.instructions or self.config.instructions,
+    def _reply_request(
+        self, history: tuple[Message, ...], instructions: str | None = None
+    ) -> ReplyRequest:
+        return ReplyRequest(
+            instructions=instructions or self.config.instructions,
             history=history,
             temperature=self.config.temperature,
             max_output_tokens=self.config.max_output_tokens,
         )
+
+    def _new_reply(self, response: Response, history: tuple[Message, ...]) -> Any:
+        request = self._reply_request(history, response.instructions)
+        return self.engines[self.config.engine].reply(request)
+
+    async def _stream_reply(self, response: Response, reply: Any) -> None:
         out = self.config.output_format
-        reply = engine.reply(request)
         try:
             async for piece in reply:
                 if isinstance(piece, ReplyTextStarted):
-                    response.metrics.first_token_at = time.monotonic()
+                    response.metrics.first_token_at = piece.at
                 elif isinstance(piece, ReplyAudio):
                     await self._send_clause(response, piece, out)
         finally:
-            await reply.aclose()  # type: ignore[attr-defined]
+            await reply.aclose()
 
     async def _send_clause(self, response: Response, piece: ReplyAudio, out: Any) -> None:
         pcm = audio.resample(piece.audio, piece.sample_rate, out.rate)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 END = object()  # put on a queue after the last item
@@ -48,3 +48,32 @@ async def prefetch(source: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+class Started(Generic[T]):
+    """An async iterator whose work starts now, before anyone iterates it: the first
+    item is already being fetched. `aclose` stops the work wherever it is."""
+
+    def __init__(self, source: AsyncGenerator[T, None]) -> None:
+        self._source = source
+        self._first: asyncio.Future[Any] | None = asyncio.ensure_future(anext(source, END))
+
+    def __aiter__(self) -> Started[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._first is not None:
+            first, self._first = self._first, None
+            item = await first
+            if item is END:
+                raise StopAsyncIteration
+            return item
+        return await anext(self._source)
+
+    async def aclose(self) -> None:
+        if self._first is not None:
+            first, self._first = self._first, None
+            first.cancel()
+            with contextlib.suppress(BaseException):
+                await first  # the generator must be idle before it can be closed
+        await self._source.aclose()

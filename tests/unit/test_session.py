@@ -159,9 +159,10 @@ async def test_vad_turn_produces_the_realtime_event_sequence(harness: Harness) -
     metrics = await harness.until("voice_agent.turn.metrics")
     for key in ("speech_stopped_at", "transcript_final_at", "first_token_at", "first_audio_at"):
         assert metrics[key] is not None
-    assert (
-        metrics["speech_stopped_at"] <= metrics["transcript_final_at"] <= metrics["first_audio_at"]
-    )
+    assert metrics["speech_stopped_at"] < metrics["first_audio_at"]
+    # The pause that ended the turn had started the transcript and the reply already.
+    assert metrics["early_transcript"] and metrics["early_reply"]
+    assert len(harness.engine.requests) == 1
 
     # Audio deltas add up to the reply, resampled to the 24 kHz output.
     total = sum(
@@ -185,6 +186,33 @@ async def test_early_transcript_is_used_only_if_nothing_was_said_after_it(
     assert first == pytest.approx(0.5 + 0.2 + 0.04, abs=0.05)
     assert second == pytest.approx(0.5 + 0.3 + 0.5 + 0.2 + 0.04, abs=0.05)
     assert len(harness.of_type("conversation.item.input_audio_transcription.completed")) == 1
+    # The reply begun at the first pause was dropped unheard: one response, one reply's audio.
+    assert len(harness.of_type("response.created")) == 1
+    deltas = harness.of_type("response.output_audio.delta")
+    assert {d["response_id"] for d in deltas} == {
+        harness.of_type("response.created")[0]["response"]["id"]
+    }
+    total = sum(len(base64.b64decode(d["delta"])) // 2 for d in deltas)
+    assert abs(total - RATE * CLAUSE_S * len(CLAUSES)) <= 10
+
+
+async def test_early_reply_for_another_history_is_not_used() -> None:
+    h = Harness(ScriptedEngine())
+    try:
+        await h.audio(0.5, loud=True)
+        await h.audio(0.3, loud=False)  # paused: early transcript and reply start
+        await asyncio.sleep(0.05)
+        await h.send(text_item("by the way, I am in Paris"))  # the history changes meanwhile
+        await h.audio(0.4, loud=False)  # the turn ends at that same pause
+        await h.until("response.done")
+        early, final = h.engine.requests
+        assert [m.text for m in early.history] == ["hello there"]
+        # The text item was created before the turn was committed, so it comes first.
+        assert [m.text for m in final.history] == ["by the way, I am in Paris", "hello there"]
+        metrics = await h.until("voice_agent.turn.metrics")
+        assert metrics["early_transcript"] and not metrics["early_reply"]
+    finally:
+        await h.close()
 
 
 async def test_barge_in_cancels_drops_stale_audio_and_truncates_history(harness: Harness) -> None:

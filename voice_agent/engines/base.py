@@ -5,6 +5,7 @@ An engine is shared by all sessions of a process; everything per-session is pass
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,6 +30,8 @@ class ReplyRequest:
 @dataclass(frozen=True)
 class ReplyTextStarted:
     """The engine produced its first text token (the LLM's first token in the cascade)."""
+
+    at: float = field(default_factory=time.monotonic)  # when, not when it was consumed
 
 
 @dataclass(frozen=True)

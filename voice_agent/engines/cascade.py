@@ -7,6 +7,7 @@ sender. Closing the reply iterator stops all three.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -39,15 +40,15 @@ class CascadeEngine:
         messages = [Message("system", request.instructions), *request.history]
         splitter = ClauseSplitter()
         first = True
-        async for delta in self.llm.stream(
-            messages, request.temperature, request.max_output_tokens
-        ):
-            if first:
-                first = False
-                yield ReplyTextStarted()
-            for clause in splitter.push(delta):
-                if piece := await self._speak(clause):
-                    yield piece
+        deltas = self.llm.stream(messages, request.temperature, request.max_output_tokens)
+        async with contextlib.aclosing(deltas):  # closing stops the LLM at its next token
+            async for delta in deltas:
+                if first:
+                    first = False
+                    yield ReplyTextStarted()
+                for clause in splitter.push(delta):
+                    if piece := await self._speak(clause):
+                        yield piece
         for clause in splitter.flush():
             if piece := await self._speak(clause):
                 yield piece
