@@ -185,6 +185,8 @@ class Session:
             await self._cancel_response("turn_detected")
         elif edge.kind == "paused":
             await self._start_early(edge.sample, turn.create_response)
+        elif edge.kind == "resumed":
+            await self._discard_early()
         else:
             self._speech_stopped_at = time.monotonic()
             item_id = self._speech_item_id or new_id("item")
@@ -212,6 +214,7 @@ class Session:
                 "the input audio buffer holds less than 100 ms of audio; nothing to commit",
             )
         self._speech_stopped_at = time.monotonic()
+        await self._discard_early()  # it guessed at a turn the client has now ended itself
         self._input.flush_resampler()
         await self._commit(self._speech_item_id or new_id("item"))
 

@@ -76,7 +76,9 @@ class SileroVAD:
 
 @dataclass(frozen=True)
 class SpeechEdge:
-    kind: str  # 'started' | 'paused' (silence long enough to guess early) | 'stopped'
+    # 'started' | 'paused' (silence long enough to guess the turn ended) | 'resumed'
+    # (speech again after such a pause) | 'stopped'
+    kind: str
     sample: int  # 16 kHz sample offset from the start of the session's input stream
 
 
@@ -87,7 +89,7 @@ class SpeechDetector:
     Speech starts after `min_speech_ms` of windows above `threshold`, and stops after
     `silence_duration_ms` below `threshold - 0.15`. After `pause_ms` of that silence a
     'paused' edge (same `sample` as the 'stopped' edge that may follow) lets the session
-    start work early. Offsets are 16 kHz sample counts.
+    start work early, and a 'resumed' edge says to drop it. Offsets are 16 kHz sample counts.
     """
 
     model: SpeechProbability
@@ -135,8 +137,9 @@ class SpeechDetector:
         # A "run" is consecutive windows pointing at the opposite state.
         flips = prob < self.threshold - 0.15 if self.speaking else prob >= self.threshold
         if not flips:
+            resumed = self._pause_reported
             self._run_start, self._run_len, self._pause_reported = None, 0, False
-            return None
+            return SpeechEdge("resumed", window_start) if resumed else None
         if self._run_start is None:
             self._run_start = window_start
         self._run_len += WINDOW

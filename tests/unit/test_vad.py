@@ -46,6 +46,18 @@ def test_pause_edge_comes_before_the_stop_at_the_same_offset(
     assert edges[1].sample == edges[2].sample
 
 
+def test_speech_after_a_pause_is_a_resumed_edge(silero: SileroVAD) -> None:
+    def trimmed(text: str) -> np.ndarray:  # espeak pads its speech with silence; cut it off
+        audio = espeak(text, 16_000)
+        start, end = speech_bounds(audio)
+        return audio[int(start * 16_000) : int(end * 16_000)]
+
+    first, second = trimmed("Hello there."), trimmed("How are you?")
+    audio = np.concatenate([silence(0.5, 16_000), first, silence(0.35, 16_000), second])
+    edges = SpeechDetector(silero, silence_duration_ms=500, pause_ms=200).process(audio)
+    assert [e.kind for e in edges] == ["started", "paused", "resumed"]
+
+
 def test_chunked_streaming_matches_whole_input(silero: SileroVAD, utterance: np.ndarray) -> None:
     whole = SpeechDetector(silero).process(utterance)
     chunked_detector = SpeechDetector(silero)
