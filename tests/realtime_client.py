@@ -69,6 +69,13 @@ class RealtimeClient:
                 if delay > 0:
                     await asyncio.sleep(delay)
 
+    async def configure(self, session: dict[str, Any]) -> dict[str, Any]:
+        """Send a session.update once the session exists; return the session.updated."""
+        await self.wait_for("session.created")
+        count = len(self.of_type("session.updated"))
+        await self.send({"type": "session.update", "session": session})
+        return await self.wait_for("session.updated", count=count + 1)
+
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == kind]
 

@@ -65,14 +65,8 @@ async def test_spoken_question_gets_a_spoken_answer(server: ServerProcess) -> No
 async def test_speaking_over_the_reply_interrupts_it(server: ServerProcess) -> None:
     client = await RealtimeClient.connect(server.ws_url)
     try:
-        await client.wait_for("session.created")
-        await client.send(
-            {
-                "type": "session.update",
-                "session": {
-                    "instructions": "You tell long, detailed stories of at least five sentences."
-                },
-            }
+        await client.configure(
+            {"instructions": "You tell long, detailed stories of at least five sentences."}
         )
         await client.stream(
             np.concatenate(
@@ -129,23 +123,18 @@ async def _wait_done(client: RealtimeClient, response_id: str, timeout: float = 
 async def test_manual_turns_at_16khz_with_the_ga_session_shape(server: ServerProcess) -> None:
     client = await RealtimeClient.connect(server.ws_url)
     try:
-        await client.wait_for("session.created")
-        await client.send(
+        updated = await client.configure(
             {
-                "type": "session.update",
-                "session": {
-                    "type": "realtime",
-                    "audio": {
-                        "input": {
-                            "format": {"type": "audio/pcm", "rate": 16000},
-                            "turn_detection": None,
-                        },
-                        "output": {"format": {"type": "audio/pcm", "rate": 16000}},
+                "type": "realtime",
+                "audio": {
+                    "input": {
+                        "format": {"type": "audio/pcm", "rate": 16000},
+                        "turn_detection": None,
                     },
+                    "output": {"format": {"type": "audio/pcm", "rate": 16000}},
                 },
             }
         )
-        updated = await client.wait_for("session.updated")
         assert updated["session"]["audio"]["input"]["turn_detection"] is None
         question = "How many legs does a spider have?"
         await client.stream(espeak(question, 16_000), rate=16_000, realtime=False)
@@ -168,14 +157,7 @@ async def test_manual_turns_at_16khz_with_the_ga_session_shape(server: ServerPro
 async def test_beta_client_gets_beta_event_names(server: ServerProcess) -> None:
     client = await RealtimeClient.connect(server.ws_url, headers={"OpenAI-Beta": "realtime=v1"})
     try:
-        await client.wait_for("session.created")
-        await client.send(
-            {
-                "type": "session.update",
-                "session": {"input_audio_format": "pcm16", "turn_detection": None},
-            }
-        )
-        updated = await client.wait_for("session.updated")
+        updated = await client.configure({"input_audio_format": "pcm16", "turn_detection": None})
         assert updated["session"]["turn_detection"] is None
         assert updated["session"]["input_audio_format"] == "pcm16"
         await client.send(text_item("Say hello."))
