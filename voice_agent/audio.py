@@ -96,10 +96,6 @@ def encode(audio: np.ndarray, encoding: str) -> bytes:
     raise AudioFormatError(f"unsupported audio encoding {encoding!r}")
 
 
-def bytes_per_sample(encoding: str) -> int:
-    return 2 if encoding == "pcm16" else 1
-
-
 class StreamResampler:
     """Chunk-by-chunk resampling that matches resampling the whole signal at once."""
 
