@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .config import add_server_arguments, server_config_from_args
 
@@ -21,7 +22,109 @@ def build_parser() -> argparse.ArgumentParser:
         "environment variable shown in its help.",
     )
     add_server_arguments(serve)
+    add_bench_arguments(commands)
     return parser
+
+
+def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
+    from .bench.runner import DEFAULT_CORPUS
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure voice-to-voice latency and correctness of a Realtime server",
+        description="Speak prompts from a spoken corpus to one or more OpenAI-Realtime "
+        "WebSocket servers at real-time pace and report latency, the servers' own stage "
+        "timings, transcript and reply correctness, and barge-in behaviour.",
+    )
+    bench.add_argument("--url", default="ws://127.0.0.1:8765/v1/realtime", help="server to measure")
+    bench.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another server to measure in the same, interleaved run (repeatable); "
+        "the report gives ratios against --url",
+    )
+    bench.add_argument("--sessions", type=int, default=1, help="concurrent sessions per server")
+    bench.add_argument("--turns", type=int, default=10, help="turns per session")
+    bench.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="spoken-prompt corpus directory; built there if missing (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="report directory (default: bench-results/<date-time>)",
+    )
+    bench.add_argument(
+        "--barge-in-every",
+        type=int,
+        default=4,
+        help="every Nth turn talks over the reply (0: never; default: %(default)s)",
+    )
+    bench.add_argument(
+        "--turn-timeout", type=float, default=60.0, help="seconds before a turn counts as failed"
+    )
+    bench.add_argument(
+        "--transport",
+        choices=("websocket", "webrtc"),
+        default="websocket",
+        help="how to reach the server (WebRTC: not yet implemented)",
+    )
+    bench.add_argument(
+        "--no-reply-check",
+        action="store_true",
+        help="skip running Whisper on the reply audio after the run",
+    )
+    bench.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    build = commands.add_parser(
+        "corpus",
+        help="render (or extend) the spoken-prompt corpus of the benchmark",
+        description="Render the benchmark's prompts with several espeak-ng and Piper voices "
+        "into WAV files with a manifest.jsonl of their exact texts.",
+    )
+    build.add_argument("--out", type=Path, default=DEFAULT_CORPUS, help="corpus directory")
+    build.add_argument(
+        "--count", type=int, default=None, help="prompt recordings to render (default: all)"
+    )
+
+
+def run_bench_command(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
+    from .bench.runner import BenchConfig, run_bench
+
+    if args.transport == "webrtc":
+        print(
+            "error: the WebRTC transport is not implemented yet; use --transport websocket",
+            file=sys.stderr,
+        )
+        return 2
+    if args.sessions < 1 or args.turns < 1:
+        print("error: --sessions and --turns must be at least 1", file=sys.stderr)
+        return 2
+    out = args.out or Path("bench-results") / time.strftime("%Y%m%d-%H%M%S")
+    config = BenchConfig(
+        urls=[args.url, *args.compare],
+        sessions=args.sessions,
+        turns=args.turns,
+        corpus_dir=args.corpus,
+        out_dir=out,
+        barge_in_every=args.barge_in_every,
+        turn_timeout_s=args.turn_timeout,
+        check_replies=not args.no_reply_check,
+        progress=not args.no_progress,
+    )
+    result = asyncio.run(run_bench(config))
+    print(result["table"])
+    print(f"\nreport: {out / 'report.json'}; plots: {', '.join(result['plots'])}")
+    ok = sum(target["ok"] for target in result["targets"].values())
+    return 0 if ok else 3  # 3: not a single turn could be measured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve
 
         serve(server_config_from_args(args))
+    elif args.command == "bench":
+        return run_bench_command(args)
+    elif args.command == "corpus":
+        from .bench import corpus
+
+        count = args.count if args.count is not None else len(corpus.plan())
+        items = corpus.build(args.out, count)
+        print(f"{len(items)} recordings in {args.out} ({args.out / corpus.MANIFEST})")
     return 0
 
 

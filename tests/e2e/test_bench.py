@@ -1,0 +1,113 @@
+"""`voice-agent bench` against a real server, and against broken ones."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import WSMsgType, web
+
+from tests.conftest import ARTIFACTS, ServerProcess, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+async def run_bench(*args: str, timeout: float = 300) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "voice_agent", "bench", "--no-progress", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return process.returncode or 0, output.decode()
+
+
+async def test_short_bench_against_the_real_server(server: ServerProcess, tmp_path: Path) -> None:
+    out = ARTIFACTS / "bench"
+    code, output = await run_bench(
+        "--url", server.ws_url, "--sessions", "2", "--turns", "2", "--barge-in-every", "2",
+        "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    report = json.loads((out / "report.json").read_text())
+    target = report["targets"]["A"]
+    assert (target["turns"], target["ok"], target["sessions"]) == (4, 4, 2), output
+    figures = target["figures"]
+    assert 100 < figures["v2v_ms"]["p50"] < 10_000
+    assert figures["v2v_ms"]["n"] == 4
+    assert figures["server_total_ms"]["n"] == 4  # our server's turn metrics were read
+    assert figures["transcript_wer"]["p50"] <= 0.5
+    assert figures["reply_wer"]["n"] >= 1 and figures["reply_wer"]["p50"] <= 0.5
+    assert target["barge_in"] == {"turns": 2, "cancelled": 2, "stale_chunks": 0}
+    assert figures["barge_in_detected_ms"]["n"] == 2
+    assert len(report["turns"]) == 4 and report["machine"]["cpus"]
+    for plot in ("latency_cdf.png", "stages.png"):
+        assert (out / plot).stat().st_size > 5_000
+    assert "v2v_ms" in output and "report:" in output
+
+
+async def _silent(request: web.Request) -> web.WebSocketResponse:
+    """Accepts the session and then never answers."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_json({"type": "session.created", "session": {}})
+    async for _ in ws:
+        pass
+    return ws
+
+
+async def _garbage(request: web.Request) -> web.WebSocketResponse:
+    """Answers every event with bytes that are not JSON, and binary noise."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for message in ws:
+        if message.type == WSMsgType.TEXT:
+            await ws.send_str("}{ not json")
+            await ws.send_bytes(b"\x00\xff")
+    return ws
+
+
+@pytest.fixture
+async def broken_servers() -> AsyncIterator[tuple[str, str]]:
+    app = web.Application()
+    app.router.add_get("/silent", _silent)
+    app.router.add_get("/garbage", _garbage)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield f"ws://127.0.0.1:{port}/silent", f"ws://127.0.0.1:{port}/garbage"
+    finally:
+        await runner.cleanup()
+
+
+async def test_broken_servers_are_reported_as_errors(
+    broken_servers: tuple[str, str], tmp_path: Path
+) -> None:
+    silent, garbage = broken_servers
+    nobody = f"ws://127.0.0.1:{free_port()}/v1/realtime"  # nothing listens here
+    out = tmp_path / "report"
+    code, output = await run_bench(
+        "--url", silent, "--compare", garbage, "--compare", nobody,
+        "--turns", "1", "--turn-timeout", "3", "--barge-in-every", "0", "--no-reply-check",
+        "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 3, output  # ran to the end, and says no turn could be measured
+    report = json.loads((out / "report.json").read_text())
+    targets = report["targets"]
+    assert targets["A"]["errors"] == {"timeout": 1}
+    assert targets["B"]["errors"] == {"timeout": 1}
+    assert report["protocol_errors"]["B"] > 0
+    assert targets["C"]["errors"] == {"connect failed": 1}
+    assert all(t["ok"] == 0 for t in targets.values())
+    assert "Traceback" not in output

@@ -1,0 +1,1 @@
+"""`voice-agent bench`: voice-to-voice latency and correctness of any Realtime server."""

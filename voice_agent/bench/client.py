@@ -1,0 +1,365 @@
+"""One benchmark session: a Realtime WebSocket client that speaks like a microphone.
+
+Audio goes out in 20 ms chunks at real-time pace, and silence keeps flowing between and
+after utterances, as from a live microphone. Everything the server sends is timestamped
+on arrival; a turn's figures are computed from those timestamps and from the known
+position of the speech inside each prompt's audio, never from the server's own VAD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import numpy as np
+
+from ..audio import float_to_pcm16, pcm16_to_float
+from .corpus import RATE
+
+CHUNK_S = 0.02
+CHUNK = int(RATE * CHUNK_S)
+AUDIBLE_RMS = 0.01  # -40 dBFS: quieter reply chunks do not count as "the reply started"
+AUDIO_DELTA = ("response.output_audio.delta", "response.audio.delta")
+TRANSCRIPT_DELTA = ("response.output_audio_transcript.delta", "response.audio_transcript.delta")
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """An utterance to speak over the reply, and where its speech lies in its audio."""
+
+    text: str
+    audio: np.ndarray = field(repr=False)
+    speech_start_s: float
+    speech_end_s: float
+
+
+class TurnFailed(Exception):
+    """The turn could not be measured; the message says why, for the report."""
+
+
+@dataclass
+class Received:
+    at: float
+    event: dict[str, Any]
+
+
+@dataclass
+class TurnResult:
+    target: str
+    session: int
+    turn: int
+    item_id: str
+    kind: str
+    voice: str
+    prompt: str
+    error: str | None = None
+    v2v_ms: float | None = None
+    server_ms: dict[str, float | None] = field(default_factory=dict)
+    transcript: str | None = None
+    transcript_wer: float | None = None
+    reply_text: str = ""
+    reply_audio_s: float = 0.0
+    reply_wer: float | None = None
+    barge_in: dict[str, Any] | None = None
+    reply_audio: np.ndarray | None = field(default=None, repr=False)  # for the Whisper check
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "reply_audio"}
+        return data
+
+
+class Microphone:
+    """Streams audio at real-time pace; silence whenever nothing is queued."""
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self._queue: list[np.ndarray] = []
+        self._task: asyncio.Task[None] | None = None
+        self._started_at: dict[int, float] = {}  # utterance number -> time its first chunk left
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def say(self, audio: np.ndarray) -> asyncio.Future[float]:
+        """Queue an utterance; the future gives the time its first sample was sent."""
+        started: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        chunks = [audio[i : i + CHUNK] for i in range(0, len(audio), CHUNK)]
+        self._queue.append((started, chunks))  # type: ignore[arg-type]
+        return started
+
+    async def _run(self) -> None:
+        silence = np.zeros(CHUNK, np.float32)
+        next_at = time.monotonic()
+        current: list[np.ndarray] = []
+        while True:
+            if not current and self._queue:
+                started, current = self._queue.pop(0)  # type: ignore[misc]
+                current = list(current)
+                started.set_result(time.monotonic())
+            chunk = current.pop(0) if current else silence
+            await self._send(chunk)
+            next_at += CHUNK_S
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+
+class BenchSession:
+    def __init__(self, url: str, target: str, index: int, timeout_s: float) -> None:
+        self.url = url
+        self.target = target
+        self.index = index
+        self.timeout_s = timeout_s
+        self.received: list[Received] = []
+        self.protocol_errors = 0
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        self._mic = Microphone(self._append)
+        self.closed_reason: str | None = None
+
+    async def open(self) -> None:
+        self._http = aiohttp.ClientSession()
+        try:
+            self._ws = await self._http.ws_connect(
+                self.url, timeout=aiohttp.ClientWSTimeout(ws_close=5), max_msg_size=0
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self._http.close()
+            raise TurnFailed(f"connect failed: {exc}") from exc
+        self._reader = asyncio.create_task(self._read())
+        await self._send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {
+                        "input": {"format": {"type": "audio/pcm", "rate": RATE}},
+                        "output": {"format": {"type": "audio/pcm", "rate": RATE}},
+                    },
+                },
+            }
+        )
+        self._mic.start()
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        try:
+            async for message in self._ws:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                try:
+                    event = json.loads(message.data)
+                    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                        raise ValueError("not an event object")
+                except ValueError:
+                    self.protocol_errors += 1
+                    continue
+                self.received.append(Received(time.monotonic(), event))
+                self._changed.set()
+        finally:
+            self.closed_reason = self.closed_reason or "connection closed by the server"
+            self._changed.set()
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        if self._ws is None or self._ws.closed:
+            return
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self._ws.send_str(json.dumps(event))
+
+    async def _append(self, chunk: np.ndarray) -> None:
+        audio = base64.b64encode(float_to_pcm16(chunk)).decode()
+        await self._send({"type": "input_audio_buffer.append", "audio": audio})
+
+    async def close(self) -> None:
+        await self._mic.stop()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        if self._http is not None:
+            await self._http.close()
+
+    # ---- waiting on events -----------------------------------------------------------
+
+    async def _wait(self, found: Any, deadline: float, what: str) -> Any:
+        """Wait until `found()` returns something; raise TurnFailed at the deadline."""
+        while True:
+            result = found()
+            if result is not None:
+                return result
+            if self.closed_reason and self._ws is not None and self._ws.closed:
+                raise TurnFailed(f"{what}: {self.closed_reason}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TurnFailed(f"timeout waiting for {what}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def _since(self, mark: int) -> list[Received]:
+        return self.received[mark:]
+
+    def _server_error(self, mark: int) -> str | None:
+        for r in self._since(mark):
+            if r.event["type"] == "error":
+                error = r.event.get("error") or {}
+                return f"server error {error.get('code')}: {error.get('message')}"
+        return None
+
+    def _first_audible(self, mark: int) -> Received | None:
+        for r in self._since(mark):
+            if r.event["type"] in AUDIO_DELTA and _rms(r.event) > AUDIBLE_RMS:
+                return r
+        return None
+
+    def _done(self, mark: int, response_id: str) -> Received | None:
+        for r in self._since(mark):
+            done = r.event["type"] == "response.done"
+            if done and (r.event.get("response") or {}).get("id") == response_id:
+                return r
+        return None
+
+    # ---- one turn --------------------------------------------------------------------
+
+    async def turn(
+        self,
+        result: TurnResult,
+        audio: np.ndarray,
+        speech_end_s: float,
+        interruption: Interruption | None = None,
+        interrupt_after_s: float = 0.8,
+    ) -> TurnResult:
+        """Speak one prompt and measure the reply; with `interruption`, talk over it."""
+        mark = len(self.received)
+        deadline = time.monotonic() + self.timeout_s
+        sent_at = await self._mic.say(audio)
+        speech_end = sent_at + speech_end_s
+        try:
+            first = await self._wait(
+                lambda: self._first_audible(mark) or self._fail_fast(mark), deadline, "reply audio"
+            )
+            result.v2v_ms = round((first.at - speech_end) * 1000, 1)
+            response_id = first.event.get("response_id")
+            if interruption is not None:
+                await asyncio.sleep(interrupt_after_s)
+                result.barge_in = await self._interrupt(mark, response_id, interruption, deadline)
+            done = await self._wait(
+                lambda: self._done(mark, response_id), deadline, "response.done"
+            )
+            self._collect(result, mark, response_id, done)
+            await self._wait_for_metrics(result, mark, response_id)
+            if interruption is None:
+                # A listener hears the reply out before speaking again.
+                await asyncio.sleep(max(0.0, first.at + result.reply_audio_s - time.monotonic()))
+            else:
+                await asyncio.sleep(1.0)  # roughly: let the answer to the interruption play
+        except TurnFailed as exc:
+            result.error = str(exc)
+        return result
+
+    def _fail_fast(self, mark: int) -> None:
+        """Stop waiting at once when the server said the reply failed."""
+        for r in self._since(mark):
+            if r.event["type"] == "response.done":
+                status = (r.event.get("response") or {}).get("status")
+                if status in ("failed", "cancelled", "incomplete"):
+                    detail = self._server_error(mark) or f"response {status}"
+                    raise TurnFailed(detail)
+        return None
+
+    async def _interrupt(
+        self,
+        mark: int,
+        response_id: str,
+        interruption: Interruption,
+        deadline: float,
+    ) -> dict[str, Any]:
+        sent_at = await self._mic.say(interruption.audio)
+        speech_start = sent_at + interruption.speech_start_s
+        done = await self._wait(lambda: self._done(mark, response_id), deadline, "cancellation")
+        deltas = [
+            r
+            for r in self._since(mark)
+            if r.event["type"] in AUDIO_DELTA and r.event.get("response_id") == response_id
+        ]
+        last = max((r.at for r in deltas if r.at <= done.at), default=None)
+        heard = next(
+            (
+                r.at
+                for r in self._since(mark)
+                if r.event["type"] == "input_audio_buffer.speech_started" and r.at >= sent_at
+            ),
+            None,
+        )
+        status = (done.event.get("response") or {}).get("status")
+        follow_mark = self.received.index(done)
+        follow = await self._wait(lambda: self._first_audible(follow_mark), deadline, "answer")
+        follow_id = follow.event.get("response_id")
+        await self._wait(lambda: self._done(follow_mark, follow_id), deadline, "answer's end")
+        speech_end = sent_at + interruption.speech_end_s
+        return {
+            "interruption": interruption.text,
+            "cancelled": status == "cancelled",
+            # From the start of the user's interruption to the last reply audio received.
+            "stop_ms": None if last is None else round((last - speech_start) * 1000, 1),
+            # ... to the server's speech_started, and to its response.done.
+            "detected_ms": None if heard is None else round((heard - speech_start) * 1000, 1),
+            "cancel_ms": round((done.at - speech_start) * 1000, 1),
+            "stale_chunks": sum(1 for r in deltas if r.at > done.at),
+            "followup_v2v_ms": round((follow.at - speech_end) * 1000, 1),
+        }
+
+    def _collect(self, result: TurnResult, mark: int, response_id: str, done: Received) -> None:
+        events = [r.event for r in self._since(mark)]
+        chunks = [
+            pcm16_to_float(base64.b64decode(e.get("delta", "")))
+            for e in events
+            if e["type"] in AUDIO_DELTA and e.get("response_id") == response_id
+        ]
+        result.reply_audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        result.reply_audio_s = round(len(result.reply_audio) / RATE, 3)
+        result.reply_text = "".join(
+            e.get("delta", "")
+            for e in events
+            if e["type"] in TRANSCRIPT_DELTA and e.get("response_id") == response_id
+        ).strip()
+        for e in events:
+            if e["type"] == "conversation.item.input_audio_transcription.completed":
+                result.transcript = e.get("transcript")
+                break
+
+    async def _wait_for_metrics(self, result: TurnResult, mark: int, response_id: str) -> None:
+        """Our server's `voice_agent.turn.metrics`, if this server sends one (1 s grace)."""
+
+        def metrics() -> dict[str, Any] | None:
+            for r in self._since(mark):
+                kind, rid = r.event["type"], r.event.get("response_id")
+                if kind == "voice_agent.turn.metrics" and rid == response_id:
+                    return r.event
+            return None
+
+        with contextlib.suppress(TurnFailed):
+            event = await self._wait(metrics, time.monotonic() + 1.0, "turn metrics")
+            result.server_ms = dict(event.get("durations_ms") or {})
+
+
+def _rms(event: dict[str, Any]) -> float:
+    try:
+        audio = pcm16_to_float(base64.b64decode(event.get("delta", "")))
+    except ValueError:
+        return 0.0
+    return float(np.sqrt(np.mean(audio**2))) if len(audio) else 0.0

@@ -1,0 +1,190 @@
+"""The spoken-prompt corpus: every prompt of `prompts.py` spoken by two of several voices.
+
+Items are rendered on demand into a corpus directory (WAV, 16-bit mono 24 kHz) with a
+`manifest.jsonl` that gives each file's exact text and where its speech starts and ends,
+measured from the audio. Rendering is deterministic, so nothing but the prompt texts is
+committed; `voice-agent corpus` renders (or extends) a corpus, and a user may bring
+their own directory with the same manifest format.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import tempfile
+import wave
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import float_to_pcm16, resample
+from .prompts import INTERRUPTIONS, all_prompts
+
+RATE = 24_000
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str
+    engine: str  # 'espeak' | 'piper'
+    espeak_voice: str = "en-us"
+    speed: int = 160  # espeak words per minute
+    pitch: int = 50  # espeak 0-99
+    length_scale: float = 1.0  # piper: > 1 speaks slower
+
+
+VOICES = [
+    Voice("piper-joe", "piper"),
+    Voice("espeak-us", "espeak", "en-us", 160, 50),
+    Voice("espeak-us-f3", "espeak", "en-us+f3", 175, 65),
+    Voice("espeak-gb", "espeak", "en-gb", 145, 40),
+    Voice("piper-joe-slow", "piper", length_scale=1.25),
+    Voice("espeak-scotland", "espeak", "en-gb-scotland", 150, 45),
+    Voice("espeak-us-m7-fast", "espeak", "en-us+m7", 195, 35),
+    Voice("espeak-rp", "espeak", "en-gb-x-rp", 140, 58),
+]
+
+
+@dataclass(frozen=True)
+class CorpusItem:
+    id: str
+    kind: str
+    text: str
+    voice: str
+    wav: str  # relative to the corpus directory
+    speech_start_s: float = 0.0
+    speech_end_s: float = 0.0
+    duration_s: float = 0.0
+
+    def load(self, root: Path) -> np.ndarray:
+        with wave.open(str(root / self.wav)) as f:
+            if (f.getframerate(), f.getsampwidth(), f.getnchannels()) != (RATE, 2, 1):
+                raise ValueError(f"{self.wav}: expected 16-bit mono {RATE} Hz")
+            return np.frombuffer(f.readframes(f.getnframes()), "<i2").astype(np.float32) / 32768
+
+
+def plan() -> list[CorpusItem]:
+    """Every item the corpus can hold, in a fixed shuffled order (so any prefix is varied)."""
+    items = []
+    for index, (kind, text) in enumerate(all_prompts()):
+        for voice in (VOICES[index % len(VOICES)], VOICES[(index + 3) % len(VOICES)]):
+            item_id = f"{kind}-{index:03d}-{voice.name}"
+            items.append(CorpusItem(item_id, kind, text, voice.name, f"wav/{item_id}.wav"))
+    random.Random(0).shuffle(items)
+    for index, text in enumerate(INTERRUPTIONS):
+        voice = VOICES[index % len(VOICES)]
+        item_id = f"interruption-{index:02d}-{voice.name}"
+        items.append(CorpusItem(item_id, "interruption", text, voice.name, f"wav/{item_id}.wav"))
+    return items
+
+
+def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
+    """Start and end (s) of the audio's speech: 10 ms frames louder than -40 dBFS."""
+    hop = rate // 100
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+    if len(loud) == 0:
+        return 0.0, 0.0
+    return float(loud[0]) / 100, float(loud[-1] + 1) / 100
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self._piper: dict[float, object] = {}
+
+    def speak(self, text: str, voice: Voice) -> np.ndarray:
+        if voice.engine == "piper":
+            audio, rate = self._piper_speak(text, voice.length_scale)
+        else:
+            audio, rate = _espeak(text, voice)
+        audio = resample(audio, rate, RATE)
+        peak = float(np.max(np.abs(audio))) or 1.0
+        padding = np.zeros(int(0.2 * RATE), np.float32)  # a breath of silence either side
+        return np.concatenate([padding, audio * (0.7 / peak), padding])  # -3 dBFS peak
+
+    def _piper_speak(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+        from ..tts import PiperTTS, TTSConfig
+
+        if length_scale not in self._piper:
+            self._piper[length_scale] = PiperTTS(TTSConfig(length_scale=length_scale, volume=1.0))
+        tts = self._piper[length_scale]
+        return tts.synthesize_blocking(text), tts.sample_rate  # type: ignore[attr-defined]
+
+
+def _espeak(text: str, voice: Voice) -> tuple[np.ndarray, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "out.wav"
+        command = [
+            "espeak-ng",
+            "-v",
+            voice.espeak_voice,
+            "-s",
+            str(voice.speed),
+            "-p",
+            str(voice.pitch),
+            "-w",
+            str(path),
+            text,
+        ]
+        subprocess.run(command, check=True, capture_output=True)
+        with wave.open(str(path)) as f:
+            data = np.frombuffer(f.readframes(f.getnframes()), "<i2").astype(np.float32) / 32768
+            return data, f.getframerate()
+
+
+def write_wav(path: Path, audio: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(RATE)
+        f.writeframes(float_to_pcm16(audio))
+
+
+def read_manifest(root: Path) -> list[CorpusItem]:
+    path = root / MANIFEST
+    if not path.exists():
+        return []
+    return [CorpusItem(**json.loads(line)) for line in path.read_text().splitlines() if line]
+
+
+def build(
+    root: Path, count: int, interruptions: bool = True, progress: bool = True
+) -> list[CorpusItem]:
+    """Make sure the first `count` prompt items (and the interruptions) exist under `root`."""
+    wanted = [i for i in plan() if i.kind != "interruption"][:count]
+    if interruptions:
+        wanted += [i for i in plan() if i.kind == "interruption"]
+    done = {item.id: item for item in read_manifest(root)}
+    missing = [item for item in wanted if item.id not in done or not (root / item.wav).exists()]
+    if missing:
+        voices = {voice.name: voice for voice in VOICES}
+        renderer = Renderer()
+        for item in _progress(missing, progress, "rendering corpus"):
+            audio = renderer.speak(item.text, voices[item.voice])
+            write_wav(root / item.wav, audio)
+            start, end = speech_bounds(audio)
+            done[item.id] = CorpusItem(
+                **{
+                    **asdict(item),
+                    "speech_start_s": start,
+                    "speech_end_s": end,
+                    "duration_s": len(audio) / RATE,
+                }
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps(asdict(item)) for item in done.values()]
+        (root / MANIFEST).write_text("\n".join(lines) + "\n")
+    return [done[item.id] for item in wanted]
+
+
+def _progress(items: list[CorpusItem], enabled: bool, label: str) -> Iterable[CorpusItem]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=label, unit="item")

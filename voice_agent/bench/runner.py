@@ -1,0 +1,192 @@
+"""`voice-agent bench`: run turns against one or more servers and write the report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..evaluation import word_error_rate
+from . import corpus, report
+from .client import BenchSession, Interruption, TurnFailed, TurnResult
+
+DEFAULT_CORPUS = Path.home() / ".cache" / "voice-agent" / "bench-corpus"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    urls: list[str]
+    sessions: int = 1
+    turns: int = 10
+    corpus_dir: Path = DEFAULT_CORPUS
+    out_dir: Path = Path("bench-results")
+    barge_in_every: int = 4  # every Nth turn of a session talks over the reply; 0: never
+    turn_timeout_s: float = 60.0
+    check_replies: bool = True  # run Whisper on reply audio after the run
+    progress: bool = True
+
+
+@dataclass
+class Run:
+    config: BenchConfig
+    items: list[corpus.CorpusItem]
+    interruptions: list[corpus.CorpusItem]
+    audio: dict[str, np.ndarray] = field(default_factory=dict)
+    protocol_errors: dict[str, int] = field(default_factory=dict)
+
+    def load(self, item: corpus.CorpusItem) -> np.ndarray:
+        if item.id not in self.audio:
+            self.audio[item.id] = item.load(self.config.corpus_dir)
+        return self.audio[item.id]
+
+
+def target_labels(urls: list[str]) -> dict[str, str]:
+    return {chr(ord("A") + i): url for i, url in enumerate(urls)}
+
+
+async def run_bench(config: BenchConfig) -> dict[str, Any]:
+    needed = config.sessions * config.turns
+    manifest = corpus.read_manifest(config.corpus_dir)
+    if manifest and all((config.corpus_dir / i.wav).exists() for i in manifest):
+        items = manifest  # a user's own corpus, or one built before
+        if not any(i.kind == "interruption" for i in items):
+            items += corpus.build(config.corpus_dir, 0, progress=config.progress)
+    else:
+        items = corpus.build(config.corpus_dir, needed, progress=config.progress)
+    prompts = [i for i in items if i.kind != "interruption"]
+    run = Run(config, prompts, [i for i in items if i.kind == "interruption"])
+    targets = target_labels(config.urls)
+
+    started = time.time()
+    results = await _run_turns(run, targets)
+    if config.check_replies:
+        _check_transcripts(results, config.progress)
+    summary = report.summarize(results, targets)
+    ratio_table = report.ratios(summary)
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    full = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "duration_s": round(time.time() - started, 1),
+        "machine": report.machine(),
+        "config": {
+            "sessions": config.sessions,
+            "turns": config.turns,
+            "barge_in_every": config.barge_in_every,
+            "turn_timeout_s": config.turn_timeout_s,
+            "corpus": str(config.corpus_dir),
+        },
+        "targets": summary,
+        "protocol_errors": run.protocol_errors,
+        "ratios": ratio_table,
+        "turns": [r.to_json() for r in results],
+    }
+    report.write_json(config.out_dir / "report.json", full)
+    full["plots"] = [str(p) for p in report.plot(summary, results, config.out_dir)]
+    full["table"] = report.format_table(summary, ratio_table)
+    return full
+
+
+async def _run_turns(run: Run, targets: dict[str, str]) -> list[TurnResult]:
+    config = run.config
+    sessions: dict[str, list[BenchSession | TurnFailed]] = {}
+    for label, url in targets.items():
+        sessions[label] = list(
+            await asyncio.gather(
+                *(
+                    _open(BenchSession(url, label, s, config.turn_timeout_s))
+                    for s in range(config.sessions)
+                )
+            )
+        )
+    bar = _progress_bar(len(targets) * config.sessions * config.turns, config.progress)
+    results: list[TurnResult] = []
+    try:
+        for turn in range(config.turns):
+            # Interleave the targets, alternating which goes first, so drift on a shared
+            # machine hits them alike.
+            order = list(targets) if turn % 2 == 0 else list(reversed(targets))
+            for label in order:
+                batch = await asyncio.gather(
+                    *(
+                        _one_turn(run, session, label, s, turn)
+                        for s, session in enumerate(sessions[label])
+                    )
+                )
+                results.extend(batch)
+                if bar is not None:
+                    bar.update(len(batch))
+                    failed = sum(1 for r in results if r.error)
+                    bar.set_postfix(errors=failed)
+    finally:
+        if bar is not None:
+            bar.close()
+        for label, group in sessions.items():
+            for session in group:
+                if isinstance(session, BenchSession):
+                    run.protocol_errors[label] = (
+                        run.protocol_errors.get(label, 0) + session.protocol_errors
+                    )
+                    await session.close()
+    return results
+
+
+async def _open(session: BenchSession) -> BenchSession | TurnFailed:
+    try:
+        await session.open()
+        return session
+    except TurnFailed as exc:
+        return exc
+
+
+async def _one_turn(
+    run: Run, session: BenchSession | TurnFailed, label: str, index: int, turn: int
+) -> TurnResult:
+    config = run.config
+    item = run.items[(index * config.turns + turn) % len(run.items)]
+    result = TurnResult(label, index, turn, item.id, item.kind, item.voice, item.text)
+    if isinstance(session, TurnFailed):
+        result.error = str(session)
+        return result
+    interruption = None
+    if config.barge_in_every and (turn + 1) % config.barge_in_every == 0 and run.interruptions:
+        spoken = run.interruptions[(index + turn) % len(run.interruptions)]
+        interruption = Interruption(
+            spoken.text, run.load(spoken), spoken.speech_start_s, spoken.speech_end_s
+        )
+    return await session.turn(result, run.load(item), item.speech_end_s, interruption)
+
+
+def _check_transcripts(results: list[TurnResult], progress: bool) -> None:
+    """WER of what the server heard, and of what its reply audio says (Whisper, after the
+    run so that it does not steal CPU from the server while latency is measured)."""
+    from ..asr import ASRConfig, WhisperASR
+    from ..audio import resample
+
+    asr = WhisperASR(ASRConfig())
+    todo = [r for r in results if r.error is None]
+    bar = _progress_bar(len(todo), progress, "checking replies with Whisper")
+    for r in todo:
+        if r.transcript is not None:
+            r.transcript_wer = round(word_error_rate(r.prompt, r.transcript), 3)
+        # An interrupted reply's transcript runs past its audio: only whole replies count.
+        whole = r.barge_in is None
+        if whole and r.reply_audio is not None and len(r.reply_audio) and r.reply_text:
+            heard = asr.transcribe_blocking(resample(r.reply_audio, corpus.RATE, 16_000))
+            r.reply_wer = round(word_error_rate(r.reply_text, heard), 3)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    asr.close()
+
+
+def _progress_bar(total: int, enabled: bool, desc: str = "turns") -> Any:
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="turn")
