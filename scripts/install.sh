@@ -24,9 +24,10 @@ done
 step() { printf '\n==> %s\n' "$*"; }
 
 # Compilers and cmake: llama-cpp-python has no Linux wheel on PyPI and builds from source.
-apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates)
-# Test speech (espeak-ng, sox).
-(( dev )) && apt_packages+=(espeak-ng sox)
+# espeak-ng: the voices of the benchmark's spoken-prompt corpus.
+apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates espeak-ng)
+# sox: the tests' speech clips.
+(( dev )) && apt_packages+=(sox)
 
 if command -v apt-get >/dev/null; then
   sudo=""

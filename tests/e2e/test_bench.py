@@ -46,8 +46,11 @@ async def test_short_bench_against_the_real_server(server: ServerProcess, tmp_pa
     assert figures["server_total_ms"]["n"] == 4  # our server's turn metrics were read
     assert figures["transcript_wer"]["p50"] <= 0.5
     assert figures["reply_wer"]["n"] >= 1 and figures["reply_wer"]["p50"] <= 0.5
-    assert target["barge_in"] == {"turns": 2, "cancelled": 2, "stale_chunks": 0}
-    assert figures["barge_in_detected_ms"]["n"] == 2
+    barge = target["barge_in"]
+    assert barge["turns"] == 2 and barge["stale_chunks"] == 0
+    # Each reply was either cut short or had ended before the interruption began.
+    assert barge["cancelled"] + barge["reply_finished_first"] == 2
+    assert figures["barge_in_detected_ms"]["n"] == barge["cancelled"]
     assert len(report["turns"]) == 4 and report["machine"]["cpus"]
     for plot in ("latency_cdf.png", "stages.png"):
         assert (out / plot).stat().st_size > 5_000

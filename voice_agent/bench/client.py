@@ -311,14 +311,25 @@ class BenchSession:
         follow_id = follow.event.get("response_id")
         await self._wait(lambda: self._done(follow_mark, follow_id), deadline, "answer's end")
         speech_end = sent_at + interruption.speech_end_s
+        # A reply shorter than the wait before the interruption ended on its own: nothing
+        # was interrupted, so there are no stop figures to take.
+        finished_first = done.at < speech_start
+
+        def since_start(at: float | None) -> float | None:
+            if at is None or finished_first:
+                return None
+            return round((at - speech_start) * 1000, 1)
+
         return {
             "interruption": interruption.text,
+            "reply_finished_first": finished_first,
             "cancelled": status == "cancelled",
-            # From the start of the user's interruption to the last reply audio received.
-            "stop_ms": None if last is None else round((last - speech_start) * 1000, 1),
-            # ... to the server's speech_started, and to its response.done.
-            "detected_ms": None if heard is None else round((heard - speech_start) * 1000, 1),
-            "cancel_ms": round((done.at - speech_start) * 1000, 1),
+            # From the start of the user's interruption to the last reply audio received
+            # (negative: the server had sent it all before), to the server's speech_started,
+            # and to its response.done.
+            "stop_ms": since_start(last),
+            "detected_ms": since_start(heard),
+            "cancel_ms": since_start(done.at),
             "stale_chunks": sum(1 for r in deltas if r.at > done.at),
             "followup_v2v_ms": round((follow.at - speech_end) * 1000, 1),
         }

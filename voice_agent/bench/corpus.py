@@ -68,13 +68,20 @@ class CorpusItem:
 
 
 def plan() -> list[CorpusItem]:
-    """Every item the corpus can hold, in a fixed shuffled order (so any prefix is varied)."""
-    items = []
+    """Every item the corpus can hold, in a fixed order in which each kind of request is
+    spread evenly, so that any prefix (a short run) holds every kind in proportion."""
+    by_kind: dict[str, list[CorpusItem]] = {}
     for index, (kind, text) in enumerate(all_prompts()):
         for voice in (VOICES[index % len(VOICES)], VOICES[(index + 3) % len(VOICES)]):
             item_id = f"{kind}-{index:03d}-{voice.name}"
-            items.append(CorpusItem(item_id, kind, text, voice.name, f"wav/{item_id}.wav"))
-    random.Random(0).shuffle(items)
+            item = CorpusItem(item_id, kind, text, voice.name, f"wav/{item_id}.wav")
+            by_kind.setdefault(kind, []).append(item)
+    rng = random.Random(0)
+    spread = []
+    for group in by_kind.values():
+        rng.shuffle(group)
+        spread += [((j + rng.random()) / len(group), item) for j, item in enumerate(group)]
+    items = [item for _, item in sorted(spread, key=lambda pair: pair[0])]
     for index, text in enumerate(INTERRUPTIONS):
         voice = VOICES[index % len(VOICES)]
         item_id = f"interruption-{index:02d}-{voice.name}"
@@ -130,7 +137,12 @@ def _espeak(text: str, voice: Voice) -> tuple[np.ndarray, int]:
             str(path),
             text,
         ]
-        subprocess.run(command, check=True, capture_output=True)
+        try:
+            subprocess.run(command, check=True, capture_output=True)
+        except FileNotFoundError:
+            raise RuntimeError(
+                "espeak-ng is not installed; run scripts/install.sh (or apt-get install espeak-ng)"
+            ) from None
         with wave.open(str(path)) as f:
             data = np.frombuffer(f.readframes(f.getnframes()), "<i2").astype(np.float32) / 32768
             return data, f.getframerate()
@@ -149,7 +161,18 @@ def read_manifest(root: Path) -> list[CorpusItem]:
     path = root / MANIFEST
     if not path.exists():
         return []
-    return [CorpusItem(**json.loads(line)) for line in path.read_text().splitlines() if line]
+    items = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(CorpusItem(**json.loads(line)))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"{path}:{number}: not a corpus item ({exc}); each line needs id, kind, text, "
+                "voice, wav, speech_start_s, speech_end_s, duration_s"
+            ) from None
+    return items
 
 
 def build(

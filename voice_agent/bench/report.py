@@ -76,6 +76,7 @@ def summarize(results: list[TurnResult], targets: dict[str, str]) -> dict[str, A
             "sessions": len({r.session for r in mine}),
             "barge_in": {
                 "turns": len(barge),
+                "reply_finished_first": sum(1 for b in barge if b["reply_finished_first"]),
                 "cancelled": sum(1 for b in barge if b["cancelled"]),
                 "stale_chunks": sum(b["stale_chunks"] for b in barge),
             },
@@ -135,7 +136,8 @@ def format_table(summary: dict[str, Any], ratio_table: dict[str, Any]) -> str:
         barge = target["barge_in"]
         if barge["turns"]:
             lines.append(
-                f"    barge-in: {barge['cancelled']}/{barge['turns']} replies cancelled, "
+                f"    barge-in: {barge['cancelled']}/{barge['turns']} replies cancelled "
+                f"({barge['reply_finished_first']} had ended before the interruption), "
                 f"{barge['stale_chunks']} stale audio chunks after response.done"
             )
         lines.append(f"    {'figure':<28}{'n':>5}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}")

@@ -51,11 +51,12 @@ def target_labels(urls: list[str]) -> dict[str, str]:
 async def run_bench(config: BenchConfig) -> dict[str, Any]:
     needed = config.sessions * config.turns
     manifest = corpus.read_manifest(config.corpus_dir)
-    if manifest and all((config.corpus_dir / i.wav).exists() for i in manifest):
-        items = manifest  # a user's own corpus, or one built before
-        if not any(i.kind == "interruption" for i in items):
+    planned = {item.id for item in corpus.plan()}
+    if manifest and not all(item.id in planned for item in manifest):
+        items = manifest  # a corpus of the user's own: used as it is
+        if not any(item.kind == "interruption" for item in items):
             items += corpus.build(config.corpus_dir, 0, progress=config.progress)
-    else:
+    else:  # ours: render whatever this run needs and is not there yet
         items = corpus.build(config.corpus_dir, needed, progress=config.progress)
     prompts = [i for i in items if i.kind != "interruption"]
     run = Run(config, prompts, [i for i in items if i.kind == "interruption"])
