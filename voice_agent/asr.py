@@ -48,7 +48,9 @@ class WhisperASR:
             language=self.config.language,
             beam_size=self.config.beam_size,
             condition_on_previous_text=False,
-            without_timestamps=True,
+            # Past one 30 s window, Whisper needs its timestamps to cut between windows at
+            # word boundaries; without them words at the cuts are lost or repeated.
+            without_timestamps=len(audio16k) <= 30 * 16_000,
             vad_filter=False,
         )
         # `segments` is lazy: the decoding happens here, in the worker thread.

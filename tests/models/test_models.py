@@ -44,6 +44,17 @@ async def test_whisper_transcribes_espeak_speech(
     assert word_error_rate(text, heard) <= 0.15, heard
 
 
+async def test_whisper_transcribes_speech_longer_than_its_30_s_window(
+    asr: WhisperASR, tts: PiperTTS
+) -> None:
+    sentence = "The weather in Sydney is mostly sunny, with a light breeze from the ocean."
+    text = " ".join([sentence] * 10)
+    audio = resample(await tts.synthesize(text), tts.sample_rate, 16_000)
+    assert len(audio) > 32 * 16_000
+    heard = await asr.transcribe(audio)
+    assert word_error_rate(text, heard) <= 0.15, heard
+
+
 async def test_whisper_hears_nothing_in_silence(asr: WhisperASR) -> None:
     assert await asr.transcribe(np.zeros(800, np.float32)) == ""
 
