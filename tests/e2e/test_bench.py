@@ -114,3 +114,18 @@ async def test_broken_servers_are_reported_as_errors(
     assert targets["C"]["errors"] == {"connect failed": 1}
     assert all(t["ok"] == 0 for t in targets.values())
     assert "Traceback" not in output
+
+
+async def test_corpus_command_renders_wavs_and_manifest(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "voice_agent", "corpus", "--out", str(tmp_path), "--count", "3",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, output.decode()
+    lines = (tmp_path / "manifest.jsonl").read_text().splitlines()
+    items = [json.loads(line) for line in lines]
+    assert len(items) == 3 + 6  # three prompts and the six interruptions
+    for item in items:
+        assert (tmp_path / item["wav"]).stat().st_size > 10_000
+        assert 0 < item["speech_start_s"] < item["speech_end_s"] <= item["duration_s"]
