@@ -79,9 +79,9 @@ class Microphone:
 
     def __init__(self, send: Any) -> None:
         self._send = send
-        self._queue: list[np.ndarray] = []
+        # Utterances waiting their turn: (resolved when its first chunk goes, its chunks).
+        self._queue: list[tuple[asyncio.Future[float], list[np.ndarray]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._started_at: dict[int, float] = {}  # utterance number -> time its first chunk left
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -90,7 +90,7 @@ class Microphone:
         """Queue an utterance; the future gives the time its first sample was sent."""
         started: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         chunks = [audio[i : i + CHUNK] for i in range(0, len(audio), CHUNK)]
-        self._queue.append((started, chunks))  # type: ignore[arg-type]
+        self._queue.append((started, chunks))
         return started
 
     async def _run(self) -> None:
@@ -99,8 +99,7 @@ class Microphone:
         current: list[np.ndarray] = []
         while True:
             if not current and self._queue:
-                started, current = self._queue.pop(0)  # type: ignore[misc]
-                current = list(current)
+                started, current = self._queue.pop(0)
                 started.set_result(time.monotonic())
             chunk = current.pop(0) if current else silence
             await self._send(chunk)

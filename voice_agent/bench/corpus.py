@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import float_to_pcm16, resample
+from ..tts import PiperTTS, TTSConfig
 from .prompts import INTERRUPTIONS, all_prompts
 
 RATE = 24_000
@@ -101,7 +102,7 @@ def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
 
 class Renderer:
     def __init__(self) -> None:
-        self._piper: dict[float, object] = {}
+        self._piper: dict[float, PiperTTS] = {}
 
     def speak(self, text: str, voice: Voice) -> np.ndarray:
         if voice.engine == "piper":
@@ -114,12 +115,10 @@ class Renderer:
         return np.concatenate([padding, audio * (0.7 / peak), padding])  # -3 dBFS peak
 
     def _piper_speak(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
-        from ..tts import PiperTTS, TTSConfig
-
         if length_scale not in self._piper:
             self._piper[length_scale] = PiperTTS(TTSConfig(length_scale=length_scale, volume=1.0))
         tts = self._piper[length_scale]
-        return tts.synthesize_blocking(text), tts.sample_rate  # type: ignore[attr-defined]
+        return tts.synthesize_blocking(text), tts.sample_rate
 
 
 def _espeak(text: str, voice: Voice) -> tuple[np.ndarray, int]:
