@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.speech import espeak, silence
+from voice_agent.bench.corpus import speech_bounds
 from voice_agent.vad import SileroVAD, SpeechDetector
 
 
@@ -22,18 +23,11 @@ def utterance() -> np.ndarray:
     )
 
 
-def speech_bounds(audio: np.ndarray, rate: int = 16_000) -> tuple[float, float]:
-    """First and last 10 ms frame louder than -40 dBFS: the true speech extent."""
-    frames = audio[: len(audio) // 160 * 160].reshape(-1, 160)
-    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
-    return loud[0] * 0.01, (loud[-1] + 1) * 0.01
-
-
 def test_detector_finds_the_speech_edges(silero: SileroVAD, utterance: np.ndarray) -> None:
     detector = SpeechDetector(silero, silence_duration_ms=500)
     edges = detector.process(utterance)
     assert [e.kind for e in edges] == ["started", "stopped"]
-    start, end = speech_bounds(utterance)
+    start, end = speech_bounds(utterance, 16_000)
     assert abs(edges[0].sample / 16_000 - start) < 0.15
     assert abs(edges[1].sample / 16_000 - end) < 0.25
 
@@ -49,7 +43,7 @@ def test_pause_edge_comes_before_the_stop_at_the_same_offset(
 def test_speech_after_a_pause_is_a_resumed_edge(silero: SileroVAD) -> None:
     def trimmed(text: str) -> np.ndarray:  # espeak pads its speech with silence; cut it off
         audio = espeak(text, 16_000)
-        start, end = speech_bounds(audio)
+        start, end = speech_bounds(audio, 16_000)
         return audio[int(start * 16_000) : int(end * 16_000)]
 
     first, second = trimmed("Hello there."), trimmed("How are you?")
