@@ -238,8 +238,7 @@ class Session:
         transcript = await asyncio.shield(early.transcript)  # the turn may still need it
         if not has_words(transcript.text):
             return
-        request = self._reply_request(early.history(transcript))
-        reply = self.engines[self.config.engine].reply(request)
+        reply = self._new_reply(early.history(transcript))
         async with contextlib.aclosing(reply):
             async for piece in reply:
                 yield piece
@@ -437,7 +436,9 @@ class Session:
             early_reply = response.early.reply_for(history) if response.early else None
             metrics.early_transcript = response.early is not None
             metrics.early_reply = early_reply is not None
-            await self._stream_reply(response, early_reply or self._new_reply(response, history))
+            await self._stream_reply(
+                response, early_reply or self._new_reply(history, response.instructions)
+            )
         except (asyncio.CancelledError, ResponseInterrupted):
             status, reason = "cancelled", response.cancel_reason or "client_cancelled"
         except EngineError as exc:
@@ -477,18 +478,14 @@ class Session:
             }
         )
 
-    def _reply_request(
-        self, history: tuple[Message, ...], instructions: str | None = None
-    ) -> ReplyRequest:
-        return ReplyRequest(
+    def _new_reply(self, history: tuple[Message, ...], instructions: str | None = None) -> Any:
+        """The engine's reply to `history`, with this session's settings."""
+        request = ReplyRequest(
             instructions=instructions or self.config.instructions,
             history=history,
             temperature=self.config.temperature,
             max_output_tokens=self.config.max_output_tokens,
         )
-
-    def _new_reply(self, response: Response, history: tuple[Message, ...]) -> Any:
-        request = self._reply_request(history, response.instructions)
         return self.engines[self.config.engine].reply(request)
 
     async def _stream_reply(self, response: Response, reply: Any) -> None:

@@ -88,7 +88,7 @@ def summarize(results: list[TurnResult], targets: dict[str, str]) -> dict[str, A
 def _error_kind(error: str | None) -> str:
     text = error or ""
     for kind in ("connect failed", "timeout", "server error", "connection closed"):
-        if text.startswith(kind) or kind in text:
+        if kind in text:
             return kind
     return text.split(":")[0][:60]
 
