@@ -171,7 +171,7 @@ async def test_beta_client_gets_beta_event_names(server: ServerProcess) -> None:
 
 
 async def test_two_sessions_talk_at_once(server: ServerProcess) -> None:
-    questions = ["What color is the sky?", "Name a large animal."]
+    questions = ["What color is the sky?", "Tell me a large animal."]
     clients = [await RealtimeClient.connect(server.ws_url) for _ in questions]
     try:
 
