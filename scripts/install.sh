@@ -26,8 +26,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # Compilers and cmake: llama-cpp-python has no Linux wheel on PyPI and builds from source.
 # espeak-ng: the voices of the benchmark's spoken-prompt corpus.
 apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates espeak-ng)
-# sox: the tests' speech clips.
-(( dev )) && apt_packages+=(sox)
+# sox: the tests' speech clips. chromium (+ a font for readable screenshots): the browser
+# tests, driven by Playwright. iproute2: the private network namespace of the WebRTC tests.
+(( dev )) && apt_packages+=(sox chromium fonts-dejavu-core iproute2)
 
 if command -v apt-get >/dev/null; then
   sudo=""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -20,16 +21,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ServerProcess:
-    """A real `voice-agent serve` process on a loopback port, stopped by its own pid."""
+# Runs the rest of the command line in a new network namespace with only loopback up;
+# `unshare` and `sh` exec, so the process's pid is the server's own.
+PRIVATE_NETWORK = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
-    def __init__(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+
+class ServerProcess:
+    """A real `voice-agent serve` process on a loopback port, stopped by its own pid.
+
+    With `private_network`, it runs in a network namespace of its own where nothing but
+    loopback exists (for WebRTC tests); only processes entered into that namespace
+    (`netns_path`) can reach it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        private_network: bool = False,
+    ) -> None:
         self.port = free_port()
+        self.private_network = private_network
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS / f"server-{name}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [
+                *(PRIVATE_NETWORK if private_network else []),
                 sys.executable,
                 "-m",
                 "voice_agent",
@@ -53,16 +72,25 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/v1/realtime"
 
+    @property
+    def netns_path(self) -> str:
+        return f"/proc/{self.process.pid}/ns/net"
+
+    def _answers(self) -> bool:
+        if self.private_network:  # unreachable from here: trust its log
+            return "ready: http" in self.log_path.read_text()
+        with urllib.request.urlopen(self.http_url + "/healthz", timeout=1):
+            return True
+
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.http_url + "/healthz", timeout=1):
+            with contextlib.suppress(OSError):
+                if self._answers():
                     return
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.2)
         raise TimeoutError(f"server not ready in {timeout}s:\n{self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
@@ -76,9 +104,9 @@ class ServerProcess:
 
 
 def start_server(
-    name: str, *args: str, env: dict[str, str] | None = None
+    name: str, *args: str, env: dict[str, str] | None = None, private_network: bool = False
 ) -> Iterator[ServerProcess]:
-    server = ServerProcess(name, *args, env=env)
+    server = ServerProcess(name, *args, env=env, private_network=private_network)
     try:
         server.wait_ready()
         yield server

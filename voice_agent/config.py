@@ -28,6 +28,9 @@ class ServerConfig:
     output_lead_ms: int = 500
     early_transcript_ms: int = 200
     early_reply: bool = True
+    ice_servers: str = ""  # comma-separated stun:/turn: URLs; empty: host candidates only
+    ice_username: str = ""  # for the TURN servers of --ice-servers
+    ice_host_addresses: str = ""  # comma-separated; empty: every interface but loopback
     warm_up: bool = True
     log_level: str = "info"
 
@@ -39,6 +42,10 @@ class ServerConfig:
     def llm_api_key(self) -> str | None:
         # Read from the environment only, so a key never shows in `ps` output.
         return os.environ.get(ENV_PREFIX + "LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
+
+    @property
+    def ice_credential(self) -> str:
+        return os.environ.get(ENV_PREFIX + "ICE_CREDENTIAL", "")
 
 
 HELP: dict[str, str] = {
@@ -61,6 +68,12 @@ HELP: dict[str, str] = {
     "silence_duration_ms confirms the turn ended (0: off)",
     "early_reply": "at that point also start the reply (LLM and TTS) into a buffer; it is "
     "sent only if the turn really ended there",
+    "ice_servers": "STUN/TURN servers for WebRTC calls, comma-separated URLs (e.g. "
+    "stun:stun.example.org:3478,turn:turn.example.org:3478); the TURN password comes from "
+    "VOICE_AGENT_ICE_CREDENTIAL; the page at / uses the same servers",
+    "ice_username": "TURN user name for --ice-servers",
+    "ice_host_addresses": "local addresses offered as WebRTC host candidates, comma-separated "
+    "(default: all but loopback; 127.0.0.1 for a browser on this machine only)",
     "warm_up": "run each model once at start so the first turn is as fast as the rest",
     "log_level": "debug, info, warning or error",
 }

@@ -32,6 +32,7 @@ CLIENT_EVENTS = frozenset(
         "conversation.item.truncate",
         "response.create",
         "response.cancel",
+        "output_audio_buffer.clear",  # WebRTC only: silence the reply playing on the track
     }
 )
 

@@ -10,36 +10,22 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from .config import ServerConfig
 from .engines.base import Engine
-from .protocol import ProtocolError, SessionConfig, error_event, parse_client_event, rename_for_beta
-from .session import Session, SessionLimits
-from .vad import SileroVAD, SpeechProbability
-from .workers import ModelWorker
+from .protocol import rename_for_beta
+from .runtime import Runtime, dispatch
+from .vad import SileroVAD
+from .webrtc import add_webrtc_routes, ice_servers
 
 log = logging.getLogger(__name__)
 
 BETA_PROTOCOL = "openai-beta.realtime-v1"
 WS_CLOSE_TRY_AGAIN_LATER = 1013
-
-
-@dataclass
-class Runtime:
-    """What every session of this process shares."""
-
-    config: ServerConfig
-    engines: dict[str, Engine]
-    vad_model: SpeechProbability
-    vad_worker: ModelWorker = field(default_factory=lambda: ModelWorker("vad", threads=2))
-    sessions: set[Session] = field(default_factory=set)
-    sessions_total: int = 0
-    sessions_refused: int = 0
-    sockets: set[web.WebSocketResponse] = field(default_factory=set)
 
 
 def build_engines(config: ServerConfig) -> dict[str, Engine]:
@@ -92,44 +78,19 @@ async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(payload)
 
-    if len(runtime.sessions) >= config.max_sessions:
-        runtime.sessions_refused += 1
-        await emit(
-            error_event(
-                "session_limit_reached",
-                f"this server is at its limit of {config.max_sessions} concurrent sessions; "
-                "try again later",
-                kind="server_error",
-            )
-        )
+    if runtime.full:
+        await emit(runtime.refuse())
         await ws.close(code=WS_CLOSE_TRY_AGAIN_LATER, message=b"session limit reached")
         return ws
 
-    model = request.query.get("model") or "voice-agent"
-    overrides = {"instructions": config.instructions} if config.instructions else {}
-    session_config = SessionConfig(model=model, engine=config.engine, **overrides)
-    session = Session(
-        engines=runtime.engines,
-        vad_model=runtime.vad_model,
-        vad_worker=runtime.vad_worker,
-        emit=emit,
-        config=session_config,
-        limits=SessionLimits(
-            output_lead_ms=config.output_lead_ms,
-            early_transcript_ms=config.early_transcript_ms,
-            early_reply=config.early_reply,
-        ),
-        beta_shapes=beta,
-    )
-    runtime.sessions.add(session)
-    runtime.sockets.add(ws)
-    runtime.sessions_total += 1
-    log.info("session %s opened (%d active)", session.config.id, len(runtime.sessions))
+    session = runtime.open_session(emit, request.query.get("model"), beta)
+    sockets: set[web.WebSocketResponse] = request.app["sockets"]
+    sockets.add(ws)
     try:
         await session.start()
         async for message in ws:
             if message.type == WSMsgType.TEXT:
-                await _dispatch(session, message.data, config.max_event_bytes)
+                await dispatch(session, message.data, config.max_event_bytes)
             elif message.type == WSMsgType.BINARY:
                 await session.error(
                     "invalid_event", "binary messages are not supported; send JSON text events"
@@ -138,29 +99,9 @@ async def realtime_socket(request: web.Request) -> web.WebSocketResponse:
                 log.info("session %s: socket error %s", session.config.id, ws.exception())
                 break
     finally:
-        await session.close()
-        runtime.sessions.discard(session)
-        runtime.sockets.discard(ws)
-        log.info("session %s closed (%d active)", session.config.id, len(runtime.sessions))
+        await runtime.close_session(session)
+        sockets.discard(ws)
     return ws
-
-
-async def _dispatch(session: Session, raw: str, max_bytes: int) -> None:
-    try:
-        event = parse_client_event(raw, max_bytes)
-    except ProtocolError as exc:
-        await session.error(exc.code, exc.message, param=exc.param)
-        return
-    try:
-        await session.handle(event)
-    except Exception as exc:  # one broken event must not end the session
-        log.exception("session %s: %s failed", session.config.id, event["type"])
-        await session.error(
-            "server_error",
-            f"{event['type']} failed: {exc}",
-            event.get("event_id"),
-            kind="server_error",
-        )
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -191,22 +132,38 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    return web.Response(
-        text="voice-agent: OpenAI Realtime WebSocket at /v1/realtime; health at /healthz\n",
-        content_type="text/plain",
-    )
+    """The browser client: one self-contained page, nothing fetched from elsewhere."""
+    page = resources.files("voice_agent").joinpath("web/index.html").read_text("utf-8")
+    return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+async def client_config(request: web.Request) -> web.Response:
+    """What the page needs to know to call: the ICE servers WebRTC should use."""
+    runtime: Runtime = request.app["runtime"]
+    servers = [
+        {
+            "urls": s.urls,
+            **({"username": s.username} if s.username else {}),
+            **({"credential": s.credential} if s.credential else {}),
+        }
+        for s in ice_servers(runtime.config)
+    ]
+    return web.json_response({"ice_servers": servers})
 
 
 def create_app(runtime: Runtime) -> web.Application:
     app = web.Application()
     app["runtime"] = runtime
+    app["sockets"] = set()
     app.router.add_get("/", index)
+    app.router.add_get("/client-config.json", client_config)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/v1/realtime", realtime_socket)
+    add_webrtc_routes(app, runtime)
 
     async def close_sockets(app: web.Application) -> None:
-        for ws in list(runtime.sockets):
+        for ws in list(app["sockets"]):
             await ws.close(code=1001, message=b"server shutting down")
 
     async def close_engines(app: web.Application) -> None:
@@ -231,8 +188,11 @@ def serve(config: ServerConfig) -> None:
             log.info("warming up models")
             for engine in runtime.engines.values():
                 await engine.warm_up()
-        log.info("ready: ws://%s:%d/v1/realtime", config.host, config.port)
+
+    def announce_ready(_: str) -> None:  # run_app calls this once the port is open
+        base = f"{config.host}:{config.port}"
+        log.info("ready: http://%s/ (browser), ws://%s/v1/realtime", base, base)
 
     app = create_app(runtime)
     app.on_startup.append(warm_up)
-    web.run_app(app, host=config.host, port=config.port, print=None, shutdown_timeout=5.0)
+    web.run_app(app, host=config.host, port=config.port, print=announce_ready, shutdown_timeout=5.0)

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -52,6 +52,25 @@ log = logging.getLogger(__name__)
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+class AudioSink(Protocol):
+    """Where reply audio goes when the transport plays it itself (WebRTC) instead of
+    receiving `response.output_audio.delta` events."""
+
+    rate: int
+
+    def write(self, response_id: str, samples: np.ndarray) -> None:
+        """Queue float32 mono samples at `rate` for playback."""
+
+    def played_ms(self, response_id: str) -> float:
+        """How much of this reply has gone out so far (0 if none is or it is over)."""
+
+    def flush(self) -> None:
+        """Drop all queued audio now."""
+
+    def end(self, response_id: str) -> None:
+        """No more audio will come for this reply."""
+
+
 @dataclass(frozen=True)
 class SessionLimits:
     max_buffer_s: float = 120.0  # longest user turn kept; more is an error, not an OOM
@@ -74,6 +93,7 @@ class Session:
         config: SessionConfig | None = None,
         limits: SessionLimits | None = None,
         beta_shapes: bool = False,
+        audio_sink: AudioSink | None = None,
     ) -> None:
         self.engines = engines
         self.config = config or SessionConfig(engine=next(iter(engines)))
@@ -81,6 +101,7 @@ class Session:
         self.beta_shapes = beta_shapes  # the client speaks the beta protocol: flat session objects
         self.conversation = Conversation()
         self._emit = emit
+        self._audio_sink = audio_sink
         self._vad_worker = vad_worker
         self._input = InputAudio(vad_model, self.config.input_format.rate)
         self._apply_vad_settings()
@@ -150,7 +171,10 @@ class Session:
 
     async def _on_input_audio_buffer_append(self, event: dict[str, Any]) -> None:
         samples = audio.decode(decode_audio_field(event), self.config.input_format.encoding)
-        audio16k = self._input.resample(samples)
+        await self.append_audio(self._input.resample(samples))
+
+    async def append_audio(self, audio16k: np.ndarray) -> None:
+        """Add 16 kHz user audio to the turn and run the VAD on it (the transports' way in)."""
         if self._input.seconds + len(audio16k) / audio.MODEL_RATE > self.limits.max_buffer_s:
             raise ProtocolError(
                 "input_audio_buffer_full",
@@ -173,8 +197,10 @@ class Session:
         if edge.kind == "started":
             self._input.keep_from(edge.sample - ms_to_samples(turn.prefix_padding_ms))
             self._speech_item_id = new_id("item")
-            if self.response is not None and turn.interrupt_response:
+            if turn.interrupt_response:
                 self._stop_response_output("turn_detected")
+                if self._audio_sink is not None:
+                    self._audio_sink.flush()  # the tail of a reply that finished generating
             await self._emit(
                 {
                     "type": "input_audio_buffer.speech_started",
@@ -365,6 +391,16 @@ class Session:
             }
         )
 
+    async def _on_output_audio_buffer_clear(self, event: dict[str, Any]) -> None:
+        if self._audio_sink is None:
+            raise ProtocolError(
+                "invalid_request",
+                "output_audio_buffer.clear is for WebRTC calls; over a WebSocket, stop "
+                "playback in the client and send conversation.item.truncate",
+            )
+        await self._cancel_response("client_cancelled")
+        self._audio_sink.flush()
+
     # ---- responses -------------------------------------------------------------------
 
     async def _on_response_create(self, event: dict[str, Any]) -> None:
@@ -404,8 +440,13 @@ class Session:
 
     def _stop_response_output(self, reason: str) -> None:
         """Synchronously silence the response: from here on none of its audio is sent."""
-        if self.response is not None and self.response.cancel_reason is None:
-            self.response.cancel_reason = reason
+        response = self.response
+        if response is not None and response.cancel_reason is None:
+            response.cancel_reason = reason
+            if self._audio_sink is not None:
+                # The history keeps what was played, not what was queued ahead of it.
+                response.sent_ms = min(response.sent_ms, self._audio_sink.played_ms(response.id))
+                self._audio_sink.flush()
 
     async def _cancel_response(self, reason: str, announce: bool = True) -> None:
         response = self.response
@@ -500,14 +541,16 @@ class Session:
             await reply.aclose()
 
     async def _send_clause(self, response: Response, piece: ReplyAudio, out: Any) -> None:
-        pcm = audio.resample(piece.audio, piece.sample_rate, out.rate)
-        duration_ms = len(pcm) * 1000 / out.rate
+        sink = self._audio_sink
+        rate = sink.rate if sink is not None else out.rate
+        pcm = audio.resample(piece.audio, piece.sample_rate, rate)
+        duration_ms = len(pcm) * 1000 / rate
         start_ms = response.sent_ms
         ids = self._part_ids(response)
         text = piece.text if not response.item.segments else " " + piece.text
         response.item.segments.append(Segment(piece.text, start_ms, start_ms + duration_ms))
         await self._emit({**ids, "type": "response.output_audio_transcript.delta", "delta": text})
-        chunk = max(1, out.rate * self.limits.output_chunk_ms // 1000)
+        chunk = max(1, rate * self.limits.output_chunk_ms // 1000)
         for offset in range(0, len(pcm), chunk):
             part = pcm[offset : offset + chunk]
             await self._pace(response)
@@ -515,7 +558,10 @@ class Session:
                 raise ResponseInterrupted  # barge-in landed between two chunks
             if response.metrics.first_audio_at is None:
                 response.metrics.first_audio_at = time.monotonic()
-            response.sent_ms += len(part) * 1000 / out.rate
+            response.sent_ms += len(part) * 1000 / rate
+            if sink is not None:
+                sink.write(response.id, part)
+                continue
             await self._emit(
                 {
                     **ids,
@@ -535,6 +581,8 @@ class Session:
             await asyncio.sleep(delay)
 
     async def _finish_response(self, response: Response, status: str, reason: Any) -> None:
+        if self._audio_sink is not None:
+            self._audio_sink.end(response.id)
         item = response.item
         if status == "completed":
             item.text = " ".join(s.text for s in item.segments)

@@ -1,0 +1,157 @@
+"""A real headless Chromium with a fake microphone, talking to a real server.
+
+The server runs in a network namespace of its own (only loopback), and Chromium is
+started inside that same namespace through `nsenter`, so no WebRTC packet can leave the
+machine. Playwright drives Chromium over a pipe, which crosses namespaces fine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import tempfile
+import time
+import wave
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from tests.conftest import ARTIFACTS, ServerProcess, start_server
+from tests.speech import espeak, silence
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FAKE_MIC_RATE = 48_000
+CHROMIUM_FLAGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def speech_wav(path: Path, *parts: str | float) -> Path:
+    """A 16-bit mono WAV for the fake mic: strings are spoken, numbers are seconds of silence."""
+    pieces = [
+        silence(part, FAKE_MIC_RATE) if isinstance(part, float) else espeak(part, FAKE_MIC_RATE)
+        for part in parts
+    ]
+    pcm = (np.clip(np.concatenate(pieces), -1, 1) * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(FAKE_MIC_RATE)
+        wav.writeframes(pcm.tobytes())
+    return path.resolve()
+
+
+def browser_server(name: str, *args: str) -> Iterator[ServerProcess]:
+    yield from start_server(name, "--ice-host-addresses", "127.0.0.1", *args, private_network=True)
+
+
+@pytest.fixture(scope="session")
+def rtc_server() -> Iterator[ServerProcess]:
+    """The embedded cascade in a private network, for the browser tests."""
+    yield from browser_server("browser", "--max-sessions", "4")
+
+
+class BrowserPage:
+    """One Chromium page on the server's `/`, with the fake mic playing `wav` once."""
+
+    def __init__(self, page: Page, server: ServerProcess) -> None:
+        self.page = page
+        self.server = server
+        self.console: list[str] = []
+        page.on("console", lambda message: self.console.append(message.text))
+
+    async def start(self, transport: str) -> None:
+        await self.page.goto(f"{self.server.http_url}/?transport={transport}")
+        await self.page.click("#start")
+
+    async def state(self) -> dict[str, Any]:
+        return json.loads(
+            await self.page.evaluate(
+                """JSON.stringify({...voiceAgent, turns: voiceAgent.turns.map(
+                     ({el, ...turn}) => turn)})"""
+            )
+        )
+
+    async def wait_for(self, predicate: Any, timeout: float = 90.0) -> dict[str, Any]:
+        """Poll the page's state until `predicate(state)` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = await self.state()
+            if predicate(state):
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"page never got there; state: {json.dumps(state)[:3000]}\n"
+                    f"console: {self.console[-20:]}\nserver log: "
+                    f"{self.server.log_path.read_text()[-2000:]}"
+                )
+            await self.page.wait_for_timeout(250)
+
+    async def bytes_received(self) -> int:
+        """Reply audio that reached the page over WebRTC, from getStats()."""
+        return await self.page.evaluate(
+            """async () => {
+                 const pc = [...(window.__pcs || [])][0];
+                 if (!pc) return 0;
+                 let total = 0;
+                 (await pc.getStats()).forEach((r) => {
+                   if (r.type === "inbound-rtp" && r.kind === "audio") total += r.bytesReceived;
+                 });
+                 return total;
+               }"""
+        )
+
+    async def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"browser-{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@asynccontextmanager
+async def open_page(server: ServerProcess, wav: Path | None) -> AsyncIterator[BrowserPage]:
+    """Chromium in the server's network namespace, its fake mic playing `wav` once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        launcher = Path(tmp) / "chromium-in-netns"
+        launcher.write_text(f'#!/bin/sh\nexec nsenter --net={server.netns_path} {CHROMIUM} "$@"\n')
+        launcher.chmod(launcher.stat().st_mode | stat.S_IEXEC)
+        flags = list(CHROMIUM_FLAGS)
+        if wav is not None:
+            flags.append(f"--use-file-for-fake-audio-capture={wav}%noloop")
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                str(Path(tmp) / "profile"),
+                executable_path=str(launcher),
+                headless=True,
+                args=flags,
+                viewport={"width": 900, "height": 700},
+            )
+            try:
+                page = context.pages[0] if context.pages else await context.new_page()
+                # Keep a handle on the page's peer connections for getStats().
+                await page.add_init_script(
+                    """window.__pcs = new Set();
+                       const Original = window.RTCPeerConnection;
+                       window.RTCPeerConnection = function (...args) {
+                         const pc = new Original(...args); window.__pcs.add(pc); return pc; };
+                       window.RTCPeerConnection.prototype = Original.prototype;"""
+                )
+                yield BrowserPage(page, server)
+            finally:
+                await context.close()

@@ -1,0 +1,100 @@
+"""What every session of a server process shares, and how a transport opens a session.
+
+Both transports (WebSocket and WebRTC) go through `open_session` and `dispatch`, so a
+session behaves the same whichever way its events travel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import ServerConfig
+from .engines.base import Engine
+from .protocol import ProtocolError, SessionConfig, error_event, parse_client_event
+from .session import AudioSink, Emit, Session, SessionLimits
+from .vad import SpeechProbability
+from .workers import ModelWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What every session of this process shares."""
+
+    config: ServerConfig
+    engines: dict[str, Engine]
+    vad_model: SpeechProbability
+    vad_worker: ModelWorker = field(default_factory=lambda: ModelWorker("vad", threads=2))
+    sessions: set[Session] = field(default_factory=set)
+    sessions_total: int = 0
+    sessions_refused: int = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.sessions) >= self.config.max_sessions
+
+    def refuse(self) -> dict[str, Any]:
+        """Count a refused session; the `error` event that tells the client why."""
+        self.sessions_refused += 1
+        return error_event(
+            "session_limit_reached",
+            f"this server is at its limit of {self.config.max_sessions} concurrent sessions; "
+            "try again later",
+            kind="server_error",
+        )
+
+    def open_session(
+        self,
+        emit: Emit,
+        model: str | None,
+        beta: bool = False,
+        audio_sink: AudioSink | None = None,
+    ) -> Session:
+        config = self.config
+        overrides = {"instructions": config.instructions} if config.instructions else {}
+        session = Session(
+            engines=self.engines,
+            vad_model=self.vad_model,
+            vad_worker=self.vad_worker,
+            emit=emit,
+            config=SessionConfig(model=model or "voice-agent", engine=config.engine, **overrides),
+            limits=SessionLimits(
+                output_lead_ms=config.output_lead_ms,
+                early_transcript_ms=config.early_transcript_ms,
+                early_reply=config.early_reply,
+            ),
+            beta_shapes=beta,
+            audio_sink=audio_sink,
+        )
+        self.sessions.add(session)
+        self.sessions_total += 1
+        log.info("session %s opened (%d active)", session.config.id, len(self.sessions))
+        return session
+
+    async def close_session(self, session: Session) -> None:
+        await session.close()
+        if session in self.sessions:
+            self.sessions.discard(session)
+            log.info("session %s closed (%d active)", session.config.id, len(self.sessions))
+
+
+async def dispatch(session: Session, raw: str, max_bytes: int) -> None:
+    """Parse one client event and let the session act on it; nothing here ends the session."""
+    try:
+        event = parse_client_event(raw, max_bytes)
+    except ProtocolError as exc:
+        await session.error(exc.code, exc.message, param=exc.param)
+        return
+    try:
+        await session.handle(event)
+    except Exception as exc:  # one broken event must not end the session
+        log.exception("session %s: %s failed", session.config.id, event["type"])
+        await session.error(
+            "server_error",
+            f"{event['type']} failed: {exc}",
+            event.get("event_id"),
+            kind="server_error",
+        )

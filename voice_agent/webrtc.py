@@ -1,0 +1,285 @@
+"""The WebRTC transport: SDP offer/answer over HTTP, audio on tracks, events on a data channel.
+
+As OpenAI's `POST /v1/realtime/calls`: the client posts its SDP offer (`application/sdp`, or
+multipart with `sdp` and an optional `session` JSON), the server answers with SDP (201, call
+id in `Location`). The caller's Opus track feeds the session; the reply goes out on a paced
+track; JSON events travel on the `oai-events` data channel, as on the WebSocket, except
+that reply audio is on the track rather than in `response.output_audio.delta` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aioice.ice
+from aiohttp import web
+from aiortc import (
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.sdp import SessionDescription
+
+from .config import ServerConfig
+from .protocol import new_id
+from .runtime import Runtime, dispatch
+from .session import Session
+from .webrtc_audio import ReplyAudioTrack, feed_track
+
+log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = "oai-events"
+CONNECT_TIMEOUT_S = 30.0  # a call whose media never connects is dropped after this
+MAX_PENDING_EVENTS = 1000  # events held until the data channel opens
+
+
+def ice_servers(config: ServerConfig) -> list[RTCIceServer]:
+    """STUN/TURN servers from the config (none by default: host candidates only)."""
+    urls = [url.strip() for url in config.ice_servers.split(",") if url.strip()]
+    return [
+        RTCIceServer(
+            url,
+            username=config.ice_username or None,
+            credential=config.ice_credential if url.startswith("turn") else None,
+        )
+        for url in urls
+    ]
+
+
+def restrict_host_addresses(addresses: str) -> None:
+    """Offer only these local addresses as ICE host candidates (aioice has no option for
+    it, so its address lookup is replaced). Loopback needs this: aioice skips 127.0.0.1."""
+    chosen = [a.strip() for a in addresses.split(",") if a.strip()]
+    if not chosen:
+        return
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses
+
+
+class SdpError(ValueError):
+    """The offer cannot be answered; the message says why, in words."""
+
+
+@dataclass
+class Call:
+    """One WebRTC peer connection and the session it carries."""
+
+    id: str
+    pc: RTCPeerConnection
+    output: ReplyAudioTrack = field(init=False)
+    session: Session | None = None
+    channel: RTCDataChannel | None = None
+    pending: list[str] = field(default_factory=list)
+    inbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.output = ReplyAudioTrack(self._on_output_event)
+
+    def _on_output_event(self, kind: str, response_id: str) -> None:
+        self.send({"type": kind, "response_id": response_id})
+
+    async def emit(self, event: dict[str, Any]) -> None:
+        self.send(event)
+
+    def send(self, event: dict[str, Any]) -> None:
+        payload = json.dumps(event)
+        if self.channel is not None and self.channel.readyState == "open":
+            self.channel.send(payload)
+        elif len(self.pending) < MAX_PENDING_EVENTS:
+            self.pending.append(payload)
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+class CallManager:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.calls: dict[str, Call] = {}
+        restrict_host_addresses(runtime.config.ice_host_addresses)
+
+    async def answer(self, offer_sdp: str, model: str | None, session_update: Any) -> Call:
+        """Set up a call for this offer; raises `SdpError` if it cannot be answered."""
+        if "m=audio" not in offer_sdp:
+            raise SdpError("the SDP offer has no audio media section (m=audio)")
+        try:
+            SessionDescription.parse(offer_sdp)
+        except Exception as exc:  # the parser raises several kinds on bad SDP
+            raise SdpError(f"the SDP offer could not be parsed: {exc!r}") from None
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers(self.runtime.config)))
+        call = Call(new_id("rtc"), pc)
+        self.calls[call.id] = call
+        call.session = self.runtime.open_session(call.emit, model, audio_sink=call.output)
+        self._wire(call)  # before the offer is applied: that is when the caller's track arrives
+        await call.session.start()
+        try:
+            if session_update is not None:
+                await call.session.handle({"type": "session.update", "session": session_update})
+            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            pc.addTrack(call.output)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await self.close(call)
+            raise SdpError(f"the SDP offer could not be answered: {exc!r}") from None
+        call.spawn(self._drop_if_never_connected(call))
+        call.spawn(self._run_inbox(call))
+        return call
+
+    def _wire(self, call: Call) -> None:
+        pc, session = call.pc, call.session
+        assert session is not None
+
+        @pc.on("track")
+        def on_track(track: Any) -> None:
+            if track.kind == "audio":
+                call.spawn(feed_track(track, lambda audio16k: self._append(call, audio16k)))
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: RTCDataChannel) -> None:
+            if channel.label != EVENTS_CHANNEL or call.channel is not None:
+                return
+            call.channel = channel
+
+            @channel.on("open")
+            def on_open() -> None:
+                pending, call.pending = call.pending, []
+                for payload in pending:
+                    channel.send(payload)
+
+            @channel.on("message")
+            def on_message(message: Any) -> None:
+                if isinstance(message, bytes):
+                    message = message.decode("utf-8", "replace")
+                call.inbox.put_nowait(message)
+
+            if channel.readyState == "open":
+                on_open()
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            log.info("call %s: %s", call.id, pc.connectionState)
+            if pc.connectionState in ("failed", "closed"):
+                await self.close(call)
+
+    async def _append(self, call: Call, audio16k: Any) -> None:
+        assert call.session is not None
+        try:
+            await call.session.append_audio(audio16k)
+        except Exception as exc:  # e.g. a full buffer in a manual-turn session
+            await call.session.error("invalid_audio", str(exc))
+
+    async def _run_inbox(self, call: Call) -> None:
+        assert call.session is not None
+        max_bytes = self.runtime.config.max_event_bytes
+        while True:
+            await dispatch(call.session, await call.inbox.get(), max_bytes)
+
+    async def _drop_if_never_connected(self, call: Call) -> None:
+        await asyncio.sleep(CONNECT_TIMEOUT_S)
+        if call.pc.connectionState != "connected":
+            log.info("call %s: media did not connect in %.0f s", call.id, CONNECT_TIMEOUT_S)
+            await self.close(call)
+
+    async def close(self, call: Call) -> None:
+        if call.closed:
+            return
+        call.closed = True
+        self.calls.pop(call.id, None)
+        if call.session is not None:
+            await self.runtime.close_session(call.session)
+        current = asyncio.current_task()
+        for task in list(call.tasks):
+            if task is not current:
+                task.cancel()
+        call.output.stop()
+        await call.pc.close()
+
+    async def close_all(self) -> None:
+        for call in list(self.calls.values()):
+            await self.close(call)
+
+
+async def _read_offer(request: web.Request) -> tuple[str, Any]:
+    """The SDP offer and the optional `session` config of a signalling request."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        sdp, session = form.get("sdp"), form.get("session")
+        if not isinstance(sdp, str):
+            raise SdpError("the multipart body needs an 'sdp' field with the SDP offer")
+        if session is None:
+            return sdp, None
+        try:
+            return sdp, json.loads(str(session))
+        except json.JSONDecodeError as exc:
+            raise SdpError(f"the 'session' field is not valid JSON: {exc}") from None
+    if request.content_type not in ("application/sdp", "text/plain"):
+        raise SdpError(
+            f"send the SDP offer as application/sdp (or multipart/form-data), "
+            f"not {request.content_type or 'no content type'}"
+        )
+    return await request.text(), None
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    body = {"error": {"type": "invalid_request_error", "code": code, "message": message}}
+    return web.json_response(body, status=status)
+
+
+async def create_call(request: web.Request) -> web.Response:
+    manager: CallManager = request.app["calls"]
+    runtime = manager.runtime
+    if runtime.full:
+        refused = runtime.refuse()["error"]
+        response = _error(503, refused["code"], refused["message"])
+        response.headers["Retry-After"] = "10"
+        return response
+    try:
+        offer, session_update = await _read_offer(request)
+        call = await manager.answer(offer, request.query.get("model"), session_update)
+    except SdpError as exc:
+        return _error(400, "invalid_offer", str(exc))
+    answer = call.pc.localDescription
+    return web.Response(
+        status=201,
+        text=answer.sdp,
+        content_type="application/sdp",
+        headers={"Location": f"/v1/realtime/calls/{call.id}"},
+    )
+
+
+async def hang_up(request: web.Request) -> web.Response:
+    manager: CallManager = request.app["calls"]
+    call = manager.calls.get(request.match_info["call_id"])
+    if call is None:
+        return _error(404, "call_not_found", "no such call (it may have ended already)")
+    await manager.close(call)
+    return web.Response(status=200)
+
+
+def add_webrtc_routes(app: web.Application, runtime: Runtime) -> None:
+    manager = CallManager(runtime)
+    app["calls"] = manager
+    app.router.add_post("/v1/realtime/calls", create_call)
+    app.router.add_post("/v1/realtime", create_call)  # the beta endpoint took offers here
+    app.router.add_post("/v1/realtime/calls/{call_id}/hangup", hang_up)
+    app.router.add_delete("/v1/realtime/calls/{call_id}", hang_up)
+
+    async def close_calls(app: web.Application) -> None:
+        with contextlib.suppress(Exception):
+            await manager.close_all()
+
+    app.on_shutdown.append(close_calls)
