@@ -17,7 +17,7 @@ import pytest
 from tests.realtime_client import text_item
 from voice_agent.engines.base import EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
 from voice_agent.protocol import SessionConfig, TurnDetection
-from voice_agent.session import Session, SessionLimits
+from voice_agent.session import AudioSink, Session, SessionLimits
 from voice_agent.workers import ModelWorker
 
 RATE = 24_000
@@ -64,7 +64,11 @@ class ScriptedEngine:
 
 class Harness:
     def __init__(
-        self, engine: ScriptedEngine, config: SessionConfig | None = None, lead_ms: int = 100
+        self,
+        engine: ScriptedEngine,
+        config: SessionConfig | None = None,
+        lead_ms: int = 100,
+        audio_sink: AudioSink | None = None,
     ):
         self.events: list[dict[str, Any]] = []
         self.worker = ModelWorker("vad-test")
@@ -76,6 +80,7 @@ class Harness:
             emit=self._emit,
             config=config,
             limits=SessionLimits(output_lead_ms=lead_ms, output_chunk_ms=100),
+            audio_sink=audio_sink,
         )
 
     async def _emit(self, event: dict[str, Any]) -> None:
