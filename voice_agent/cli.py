@@ -72,7 +72,14 @@ def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
         "--transport",
         choices=("websocket", "webrtc"),
         default="websocket",
-        help="how to reach the server (WebRTC: not yet implemented)",
+        help="how to reach the server: the WebSocket at --url, or WebRTC calls posted to "
+        "--url's /calls endpoint (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--ice-host-addresses",
+        default="",
+        help="WebRTC: local addresses to offer as host candidates, comma-separated "
+        "(127.0.0.1 for a server on this machine that offers only loopback)",
     )
     bench.add_argument(
         "--no-reply-check",
@@ -99,12 +106,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
     from .bench.runner import BenchConfig, run_bench
 
-    if args.transport == "webrtc":
-        print(
-            "error: the WebRTC transport is not implemented yet; use --transport websocket",
-            file=sys.stderr,
-        )
-        return 2
+    if args.ice_host_addresses:
+        from .webrtc import restrict_host_addresses
+
+        restrict_host_addresses(args.ice_host_addresses)
     if args.sessions < 1 or args.turns < 1:
         print("error: --sessions and --turns must be at least 1", file=sys.stderr)
         return 2
@@ -119,6 +124,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
         turn_timeout_s=args.turn_timeout,
         check_replies=not args.no_reply_check,
         progress=not args.no_progress,
+        transport=args.transport,
     )
     result = asyncio.run(run_bench(config))
     print(result["table"])

@@ -127,6 +127,8 @@ async def metrics(request: web.Request) -> web.Response:
         f"voice_agent_sessions_refused_total {runtime.sessions_refused}",
         "# TYPE voice_agent_responses_active gauge",
         f"voice_agent_responses_active {sum(s.response is not None for s in runtime.sessions)}",
+        "# TYPE voice_agent_webrtc_calls_active gauge",
+        f"voice_agent_webrtc_calls_active {len(request.app['calls'].calls)}",
     ]
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 

@@ -16,9 +16,11 @@ from tests.conftest import ARTIFACTS, ServerProcess, free_port
 pytestmark = pytest.mark.e2e
 
 
-async def run_bench(*args: str, timeout: float = 300) -> tuple[int, str]:
+async def run_bench(
+    *args: str, timeout: float = 300, prefix: tuple[str, ...] = ()
+) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "voice_agent", "bench", "--no-progress", *args,
+        *prefix, sys.executable, "-m", "voice_agent", "bench", "--no-progress", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     try:

@@ -192,6 +192,9 @@ class BenchSession:
         if self._http is not None:
             await self._http.close()
 
+    def _connection_closed(self) -> bool:
+        return self._ws is not None and self._ws.closed
+
     # ---- waiting on events -----------------------------------------------------------
 
     async def _wait(self, found: Any, deadline: float, what: str) -> Any:
@@ -200,7 +203,7 @@ class BenchSession:
             result = found()
             if result is not None:
                 return result
-            if self.closed_reason and self._ws is not None and self._ws.closed:
+            if self.closed_reason and self._connection_closed():
                 raise TurnFailed(f"{what}: {self.closed_reason}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:

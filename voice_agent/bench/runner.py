@@ -28,6 +28,7 @@ class BenchConfig:
     turn_timeout_s: float = 60.0
     check_replies: bool = True  # run Whisper on reply audio after the run
     progress: bool = True
+    transport: str = "websocket"  # or "webrtc"
 
 
 @dataclass
@@ -76,6 +77,7 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
         "config": {
             "sessions": config.sessions,
             "turns": config.turns,
+            "transport": config.transport,
             "barge_in_every": config.barge_in_every,
             "turn_timeout_s": config.turn_timeout_s,
             "corpus": str(config.corpus_dir),
@@ -98,7 +100,7 @@ async def _run_turns(run: Run, targets: dict[str, str]) -> list[TurnResult]:
         sessions[label] = list(
             await asyncio.gather(
                 *(
-                    _open(BenchSession(url, label, s, config.turn_timeout_s))
+                    _open(session_class(config)(url, label, s, config.turn_timeout_s))
                     for s in range(config.sessions)
                 )
             )
@@ -133,6 +135,14 @@ async def _run_turns(run: Run, targets: dict[str, str]) -> list[TurnResult]:
                     )
                     await session.close()
     return results
+
+
+def session_class(config: BenchConfig) -> type[BenchSession]:
+    if config.transport == "webrtc":
+        from .webrtc_client import WebRTCBenchSession
+
+        return WebRTCBenchSession
+    return BenchSession
 
 
 async def _open(session: BenchSession) -> BenchSession | TurnFailed:

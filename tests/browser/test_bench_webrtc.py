@@ -1,0 +1,32 @@
+"""`voice-agent bench --transport webrtc`, run inside the server's private network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import ARTIFACTS, ServerProcess
+from tests.e2e.test_bench import run_bench
+
+
+async def test_bench_over_webrtc(rtc_server: ServerProcess, tmp_path: Path) -> None:
+    out = ARTIFACTS / "bench-webrtc"
+    code, output = await run_bench(
+        "--transport", "webrtc", "--ice-host-addresses", "127.0.0.1",
+        "--url", f"ws://127.0.0.1:{rtc_server.port}/v1/realtime",
+        "--sessions", "1", "--turns", "2", "--barge-in-every", "2",
+        "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+        prefix=("nsenter", f"--net={rtc_server.netns_path}"),
+    )  # fmt: skip
+    assert code == 0, output
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["transport"] == "webrtc"
+    target = report["targets"]["A"]
+    assert (target["turns"], target["ok"]) == (2, 2), output
+    figures = target["figures"]
+    assert 100 < figures["v2v_ms"]["p50"] < 10_000
+    assert figures["transcript_wer"]["p50"] <= 0.5
+    assert figures["server_total_ms"]["n"] == 2
+    barge = target["barge_in"]
+    assert barge["turns"] == 1 and barge["stale_chunks"] == 0
+    assert barge["cancelled"] + barge["reply_finished_first"] == 1
