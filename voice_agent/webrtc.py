@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from aiortc import (
 from aiortc.sdp import SessionDescription
 
 from .config import ServerConfig
-from .protocol import new_id
+from .protocol import ProtocolError, new_id
 from .runtime import Runtime, dispatch
 from .session import Session
 from .webrtc_audio import ReplyAudioTrack, feed_track
@@ -83,6 +84,7 @@ class Call:
     inbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     closed: bool = False
+    audio_error_at: float = float("-inf")  # when the last error about its audio was sent
 
     def __post_init__(self) -> None:
         self.output = ReplyAudioTrack(self._on_output_event)
@@ -140,8 +142,7 @@ class CallManager:
         return call
 
     def _wire(self, call: Call) -> None:
-        pc, session = call.pc, call.session
-        assert session is not None
+        pc = call.pc
 
         @pc.on("track")
         def on_track(track: Any) -> None:
@@ -179,8 +180,12 @@ class CallManager:
         assert call.session is not None
         try:
             await call.session.append_audio(audio16k)
-        except Exception as exc:  # e.g. a full buffer in a manual-turn session
-            await call.session.error("invalid_audio", str(exc))
+        except ProtocolError as exc:  # e.g. a full buffer in a manual-turn session
+            # Audio arrives every 20 ms: say so once a second, not fifty times.
+            now = time.monotonic()
+            if now - call.audio_error_at >= 1.0:
+                call.audio_error_at = now
+                await call.session.error(exc.code, exc.message)
 
     async def _run_inbox(self, call: Call) -> None:
         assert call.session is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser_server, open_page, speech_wav
+from tests.browser.conftest import BrowserPage, browser_server, open_page, speech_wav
 from tests.conftest import ServerProcess
 from voice_agent.evaluation import word_error_rate
 
@@ -44,6 +44,8 @@ async def test_spoken_question_gets_a_spoken_answer(
         assert "voice-to-voice" in shown
         assert not await page.page.is_visible("#error")
         await page.screenshot(f"conversation-{transport}")
+        await page.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        await page.screenshot(f"conversation-{transport}-phone")
 
 
 @pytest.mark.parametrize("transport", ["webrtc", "websocket"])
@@ -71,25 +73,47 @@ async def test_speaking_over_the_reply_interrupts_it(
         await page.screenshot(f"barge-in-{transport}")
 
 
-async def test_bad_offers_get_clear_errors(rtc_server: ServerProcess) -> None:
+async def test_signalling_answers_good_offers_and_refuses_bad_ones(
+    rtc_server: ServerProcess,
+) -> None:
     async with open_page(rtc_server, None) as page:
         await page.page.goto(rtc_server.http_url + "/")
         result = await page.page.evaluate(
             """async () => {
                  const post = async (body, type) => {
-                   const r = await fetch("/v1/realtime/calls", {method: "POST", body,
-                                        headers: {"Content-Type": type}});
-                   return [r.status, (await r.json()).error.message];
+                   const headers = type ? {"Content-Type": type} : {};
+                   const r = await fetch("/v1/realtime/calls", {method: "POST", body, headers});
+                   const text = r.status === 201 ? await r.text()
+                                                 : (await r.json()).error.message;
+                   return [r.status, text, r.headers.get("Location")];
                  };
-                 return [await post("this is not SDP", "application/sdp"),
-                         await post("v=0\\r\\ns=-\\r\\nt=0 0\\r\\n", "application/sdp"),
-                         await post("{}", "application/json")];
+                 const pc = new RTCPeerConnection();
+                 pc.addTransceiver("audio");
+                 await pc.setLocalDescription(await pc.createOffer());
+                 const form = new FormData();
+                 form.set("sdp", pc.localDescription.sdp);
+                 form.set("session", JSON.stringify({instructions: "Answer in one word."}));
+                 const good = await post(form, null);
+                 pc.close();
+                 const hangUp = await fetch(good[2] + "/hangup", {method: "POST"});
+                 const again = await fetch(good[2], {method: "DELETE"});
+                 return {good, hangUp: hangUp.status, again: again.status,
+                         garbage: await post("this is not SDP", "application/sdp"),
+                         noAudio: await post("v=0\\r\\ns=-\\r\\nt=0 0\\r\\n", "application/sdp"),
+                         wrongType: await post("{}", "application/json"),
+                         badSession: await post((() => { const f = new FormData();
+                           f.set("sdp", "v=0"); f.set("session", "{not json"); return f; })())};
                }"""
         )
-    (garbage, no_audio, wrong_type) = result
+    status, answer, location = result["good"]
+    assert status == 201 and answer.startswith("v=0") and "m=audio" in answer, result["good"]
+    assert location.startswith("/v1/realtime/calls/rtc_")
+    assert (result["hangUp"], result["again"]) == (200, 404)
+    garbage, no_audio = result["garbage"], result["noAudio"]
     assert garbage[0] == 400 and "SDP offer" in garbage[1], garbage
     assert no_audio[0] == 400 and "no audio" in no_audio[1], no_audio
-    assert wrong_type[0] == 400 and "application/sdp" in wrong_type[1], wrong_type
+    assert result["wrongType"][0] == 400 and "application/sdp" in result["wrongType"][1]
+    assert result["badSession"][0] == 400 and "JSON" in result["badSession"][1]
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +137,16 @@ async def test_calls_past_the_session_limit_are_refused(
             assert "busy" in message, (transport, message)
             await second.close()
         assert (await first.state())["connection"] == "connected"
+
+        # Hanging up frees the slot at once: the next caller gets through.
+        await first.page.click("#start")
+        third = BrowserPage(await first.page.context.new_page(), one_session_server)
+        await third.start("webrtc")
+        await third.wait_for(lambda s: s["connection"] == "connected", timeout=30)
+
+        # Shutting the server down closes the live call and exits cleanly.
+        server = one_session_server.process
+        server.terminate()
+        assert server.wait(timeout=20) == 0
+        await third.wait_for(lambda s: s["connection"] == "closed", timeout=30)
+        assert "closed (0 active)" in one_session_server.log_path.read_text()
