@@ -150,3 +150,18 @@ async def test_calls_past_the_session_limit_are_refused(
         assert server.wait(timeout=20) == 0
         await third.wait_for(lambda s: s["connection"] == "closed", timeout=30)
         assert "closed (0 active)" in one_session_server.log_path.read_text()
+
+
+async def test_stop_button_interrupts_the_reply(rtc_server: ServerProcess, tmp_path: Path) -> None:
+    wav = speech_wav(tmp_path / "long.wav", 2.5, LONG_QUESTION, 12.0)
+    async with open_page(rtc_server, wav) as page:
+        await page.start("webrtc")
+        await page.wait_for(lambda s: any(t["firstAudioAt"] for t in s["turns"]))
+        await page.page.click("#stop")
+        state = await page.wait_for(lambda s: "response.done" in s["eventCounts"])
+        turn = state["turns"][0]
+        assert turn["status"] == "cancelled"
+        assert state["eventCounts"].get("output_audio_buffer.cleared") == 1
+        assert state["truncates"] and state["truncates"][0]["item_id"] == turn["assistantItemId"]
+        await page.page.wait_for_timeout(1000)  # the reply stays silent after the stop
+        assert (await page.state())["turns"][0]["lastAudioAt"] - turn["lastAudioAt"] < 300
