@@ -25,10 +25,13 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # Compilers and cmake: llama-cpp-python has no Linux wheel on PyPI and builds from source.
 # espeak-ng: the voices of the benchmark's spoken-prompt corpus.
-apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates espeak-ng)
+# libportaudio2: the sound devices of `voice-agent talk`.
+apt_packages=(build-essential cmake git python3-dev python3-venv ca-certificates espeak-ng
+              libportaudio2)
 # sox: the tests' speech clips. chromium (+ a font for readable screenshots): the browser
 # tests, driven by Playwright. iproute2: the private network namespace of the WebRTC tests.
-(( dev )) && apt_packages+=(sox chromium fonts-dejavu-core iproute2)
+# pulseaudio, pulseaudio-utils, tmux: virtual sound devices and a terminal for the talk tests.
+(( dev )) && apt_packages+=(sox chromium fonts-dejavu-core iproute2 pulseaudio pulseaudio-utils tmux)
 
 if command -v apt-get >/dev/null; then
   sudo=""

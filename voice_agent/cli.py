@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import add_server_arguments, server_config_from_args
+from .talk.main import add_talk_arguments, run_talk
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_server_arguments(serve)
     add_bench_arguments(commands)
+    add_talk_arguments(commands)
     return parser
 
 
@@ -141,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(server_config_from_args(args))
     elif args.command == "bench":
         return run_bench_command(args)
+    elif args.command == "talk":
+        return run_talk(args)
     elif args.command == "corpus":
         from .bench import corpus
 

@@ -1,0 +1,270 @@
+"""The conversation loop of `voice-agent talk`: microphone -> server -> speaker.
+
+One WebSocket session at a time: the microphone streams continuously (as PCM16 at 24 kHz,
+which every Realtime server accepts), reply audio is played as its deltas arrive, and a
+barge-in silences the speaker locally before the server even hears it (a local Silero
+VAD watches the mic while the assistant speaks), then tells the server how much of the
+reply was heard (`conversation.item.truncate`). A lost or refused connection is retried
+with backoff; the conversation then starts afresh (the server keeps no history for us).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+import numpy as np
+
+from ..audio import MODEL_RATE, StreamResampler, float_to_pcm16, pcm16_to_float
+from .state import TalkState, Turn
+
+WIRE_RATE = 24_000
+AUDIO_DELTAS = ("response.output_audio.delta", "response.audio.delta")
+
+
+class Mic(Protocol):
+    rate: int
+    level: float
+    blocks: asyncio.Queue[np.ndarray]
+
+    def start(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Out(Protocol):
+    rate: int
+    last_reply: str | None
+    first_audible: dict[str, float]
+
+    @property
+    def playing(self) -> bool: ...
+    def start(self) -> None: ...
+    def write(self, reply_id: str, samples: np.ndarray) -> None: ...
+    def flush(self) -> None: ...
+    def played_ms(self, reply_id: str) -> int: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TalkOptions:
+    url: str
+    mode: str = "full-duplex"  # or "half-duplex", "push-to-talk"
+    instructions: str | None = None
+    max_attempts: int = 6  # connection attempts before giving up (backoff 1, 2, 4… s)
+
+
+class ServerGone(Exception):
+    """The connection ended; `refused` when the server said it is full."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+class TalkClient:
+    def __init__(
+        self,
+        options: TalkOptions,
+        mic: Mic,
+        speaker: Out,
+        state: TalkState,
+        vad: Any | None = None,
+        on_turn_done: Any = None,
+    ) -> None:
+        self.options = options
+        self.mic = mic
+        self.speaker = speaker
+        self.state = state
+        self.vad = vad  # a SpeechDetector for local barge-in (full duplex only)
+        self.on_turn_done = on_turn_done or (lambda turn: None)
+        self.talking = options.mode != "push-to-talk"  # push-to-talk: only while toggled on
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._to_wire = StreamResampler(mic.rate, WIRE_RATE, "MQ")
+        self._to_vad = StreamResampler(mic.rate, MODEL_RATE, "MQ")
+        self._to_speaker: dict[str, StreamResampler] = {}
+        self._silenced: set[str] = set()  # replies cut short here: their late audio is dropped
+
+    # ---- the session ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Talk until cancelled; reconnect with backoff when the server goes away."""
+        self.mic.start()
+        self.speaker.start()
+        failures = 0
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    await self._session(http)
+                    failures = 0
+                except ServerGone as exc:
+                    failures += 1
+                    if failures >= self.options.max_attempts:
+                        raise ServerGone(
+                            f"{exc}; gave up after {failures} attempts", exc.refused
+                        ) from None
+                    delay = min(2 ** (failures - 1), 30)
+                    self.state.connection = "busy" if exc.refused else "disconnected"
+                    self.state.notice = f"{exc}; retrying in {delay} s"
+                    await asyncio.sleep(delay)
+
+    async def _session(self, http: aiohttp.ClientSession) -> None:
+        self.state.connection = "connecting"
+        try:
+            self._ws = await http.ws_connect(self.options.url, heartbeat=20, max_msg_size=0)
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ServerGone(f"cannot reach the server at {self.options.url} ({exc})") from None
+        try:
+            await self._configure()
+            sender = asyncio.create_task(self._send_mic())
+            try:
+                await self._receive()
+            finally:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+        finally:
+            await self._ws.close()
+            self.speaker.flush()
+
+    async def _configure(self) -> None:
+        pcm = {"type": "audio/pcm", "rate": WIRE_RATE}
+        audio: dict[str, Any] = {"input": {"format": pcm}, "output": {"format": pcm}}
+        if self.options.mode == "push-to-talk":
+            audio["input"]["turn_detection"] = None
+        session: dict[str, Any] = {"type": "realtime", "audio": audio}
+        if self.options.instructions:
+            session["instructions"] = self.options.instructions
+        await self.send({"type": "session.update", "session": session})
+
+    async def send(self, event: dict[str, Any]) -> None:
+        if self._ws is not None and not self._ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self._ws.send_str(json.dumps(event))
+
+    async def _receive(self) -> None:
+        assert self._ws is not None
+        async for message in self._ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                event = json.loads(message.data)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                await self._on_event(event)
+        if self._ws.close_code == 1013 or self.state.connection == "busy":
+            raise ServerGone("the server is busy (all its sessions are in use)", refused=True)
+        raise ServerGone("the server closed the connection")
+
+    async def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "session.created":
+            self.state.connection, self.state.notice = "connected", ""
+            self.state.phase = "listening" if self.talking else "press space to talk"
+            self.state.stream_start = None
+        elif kind == "error" and (event.get("error") or {}).get("code") == "session_limit_reached":
+            self.state.connection = "busy"
+            return
+        elif kind in AUDIO_DELTAS:
+            self._play(event)
+            return
+        elif kind == "input_audio_buffer.speech_started" and self.speaker.playing:
+            await self.barge_in()  # the server heard it first (e.g. the local VAD is off)
+        finished = self.state.on_event(event)
+        if finished is not None:
+            self.on_turn_done(finished)
+
+    def _play(self, event: dict[str, Any]) -> None:
+        reply_id = str(event.get("response_id"))
+        if reply_id in self._silenced:
+            return
+        try:
+            samples = pcm16_to_float(base64.b64decode(event.get("delta", "")))
+        except ValueError:
+            return
+        resampler = self._to_speaker.setdefault(
+            reply_id, StreamResampler(WIRE_RATE, self.speaker.rate, "MQ")
+        )
+        self.speaker.write(reply_id, resampler.process(samples))
+
+    # ---- the microphone ------------------------------------------------------------
+
+    async def _send_mic(self) -> None:
+        while True:
+            block = await self.mic.blocks.get()
+            self.state.mic_level = self.mic.level
+            if self.state.stream_start is None:
+                self.state.stream_start = time.monotonic() - len(block) / self.mic.rate
+            if self.vad is not None and self.speaker.playing:
+                edges = await asyncio.to_thread(self.vad.process, self._to_vad.process(block))
+                if any(edge.kind == "started" for edge in edges):
+                    await self.barge_in()
+            muted = not self.talking or (
+                self.options.mode == "half-duplex"
+                and (self.speaker.playing or self.state.active_response is not None)
+            )
+            # Muted, the stream goes on as silence, so the server's clock and VAD stay right.
+            audio = np.zeros_like(block) if muted else block
+            wire = float_to_pcm16(self._to_wire.process(audio))
+            if wire:
+                audio_b64 = base64.b64encode(wire).decode()
+                await self.send({"type": "input_audio_buffer.append", "audio": audio_b64})
+            self._note_latency()
+
+    def _note_latency(self) -> None:
+        for turn in self.state.turns[-3:]:
+            heard = self.speaker.first_audible.get(turn.response_id or "")
+            if turn.latency_ms is None and heard is not None and turn.speech_end_at is not None:
+                turn.latency_ms = max(0.0, (heard - turn.speech_end_at) * 1000)
+
+    # ---- the user's controls ---------------------------------------------------------
+
+    async def barge_in(self) -> None:
+        """Silence the reply now; tell the server what was heard and to stop."""
+        reply_id = self.speaker.last_reply
+        self.speaker.flush()
+        if self.vad is not None:
+            self.vad.reset()
+        if reply_id is None or reply_id in self._silenced:
+            return
+        self._silenced.add(reply_id)
+        turn = self.state.turn_for("response_id", reply_id)
+        played = self.speaker.played_ms(reply_id)
+        if turn is not None:
+            turn.interrupted_at_ms = played
+            if turn.assistant_item_id:
+                await self.send(
+                    {
+                        "type": "conversation.item.truncate",
+                        "item_id": turn.assistant_item_id,
+                        "content_index": 0,
+                        "audio_end_ms": played,
+                    }
+                )
+        if self.state.active_response == reply_id:
+            await self.send({"type": "response.cancel"})
+
+    async def space(self) -> None:
+        """The one key: barge in (half duplex), or start/stop talking (push-to-talk)."""
+        if self.speaker.playing or self.state.active_response:
+            await self.barge_in()
+        if self.options.mode != "push-to-talk":
+            return
+        if not self.talking:
+            await self.send({"type": "input_audio_buffer.clear"})
+            self.talking, self.state.phase = True, "talking (space to send)"
+        else:
+            self.talking, self.state.phase = False, "thinking"
+            await self.send({"type": "input_audio_buffer.commit"})
+            await self.send({"type": "response.create"})
+            self.state.turns.append(Turn(speech_end_at=time.monotonic()))
+
+    def close(self) -> None:
+        self.mic.close()
+        self.speaker.close()
