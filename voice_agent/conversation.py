@@ -51,6 +51,19 @@ class Item:
     def audio_ms(self) -> float:
         return self.segments[-1].end_ms if self.segments else 0.0
 
+    def cut(self, cut_ms: float) -> None:
+        """Keep only what was heard before `cut_ms`; the item's audio then ends there, so
+        a later cut can shorten it further but never bring words back."""
+        self.text = text_heard(self.segments, cut_ms)
+        kept = [s for s in self.segments if s.start_ms < cut_ms]
+        if kept and kept[-1].end_ms > cut_ms:
+            last = kept[-1]
+            partial = text_heard([last], cut_ms)
+            kept[-1] = Segment(partial, last.start_ms, cut_ms)
+            if not partial:
+                kept.pop()
+        self.segments = kept
+
     def to_wire(self) -> dict[str, Any]:
         if self.role == "assistant":
             content = [{"type": "output_audio", "transcript": self.text}]

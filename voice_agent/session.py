@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import audio
-from .conversation import Conversation, Item, Segment, text_heard
+from .conversation import Conversation, Item, Segment
 from .early import EarlyStart, Transcript
 from .engines.base import (
     Engine,
@@ -64,8 +64,8 @@ class AudioSink(Protocol):
     def played_ms(self, response_id: str) -> float:
         """How much of this reply has gone out so far (0 if none is or it is over)."""
 
-    def flush(self) -> None:
-        """Drop all queued audio now."""
+    def flush(self) -> str | None:
+        """Drop all queued audio now; the id of the reply that was cut, if any."""
 
     def end(self, response_id: str) -> None:
         """No more audio will come for this reply."""
@@ -102,6 +102,7 @@ class Session:
         self.conversation = Conversation()
         self._emit = emit
         self._audio_sink = audio_sink
+        self._playing_out: Response | None = None  # last completed reply, with a sink
         self._vad_worker = vad_worker
         self._input = InputAudio(vad_model, self.config.input_format.rate)
         self._apply_vad_settings()
@@ -175,6 +176,8 @@ class Session:
 
     async def append_audio(self, audio16k: np.ndarray) -> None:
         """Add 16 kHz user audio to the turn and run the VAD on it (the transports' way in)."""
+        if self._closed:
+            return  # frames still in flight after the caller left start no work
         if self._input.seconds + len(audio16k) / audio.MODEL_RATE > self.limits.max_buffer_s:
             raise ProtocolError(
                 "input_audio_buffer_full",
@@ -199,8 +202,7 @@ class Session:
             self._speech_item_id = new_id("item")
             if turn.interrupt_response:
                 self._stop_response_output("turn_detected")
-                if self._audio_sink is not None:
-                    self._audio_sink.flush()  # the tail of a reply that finished generating
+                await self._cut_playing_tail()
             await self._emit(
                 {
                     "type": "input_audio_buffer.speech_started",
@@ -380,8 +382,7 @@ class Session:
                 f"audio_end_ms {end_ms} is past the item's audio ({item.audio_ms:.0f} ms)",
                 "audio_end_ms",
             )
-        item.text = text_heard(item.segments, end_ms)
-        item.segments = [s for s in item.segments if s.start_ms < end_ms]
+        item.cut(end_ms)
         await self._emit(
             {
                 "type": "conversation.item.truncated",
@@ -398,8 +399,33 @@ class Session:
                 "output_audio_buffer.clear is for WebRTC calls; over a WebSocket, stop "
                 "playback in the client and send conversation.item.truncate",
             )
+        cut = self.response.id if self.response is not None else None
         await self._cancel_response("client_cancelled")
-        self._audio_sink.flush()
+        cut = await self._cut_playing_tail() or cut
+        if cut is None:  # nothing was playing: still acknowledge the request
+            await self._emit({"type": "output_audio_buffer.cleared", "response_id": None})
+
+    async def _cut_playing_tail(self) -> str | None:
+        """Silence the transport's queue. A reply that finished generating may still be
+        playing from it: its history item then keeps only what was played."""
+        sink, reply = self._audio_sink, self._playing_out
+        if sink is None:
+            return None
+        played = sink.played_ms(reply.id) if reply is not None else 0.0
+        cut = sink.flush()
+        if reply is not None and cut == reply.id and played < reply.sent_ms:
+            self._playing_out = None
+            reply.item.cut(played)
+            reply.item.status = "incomplete"
+            await self._emit(
+                {
+                    "type": "conversation.item.truncated",
+                    "item_id": reply.item.id,
+                    "content_index": 0,
+                    "audio_end_ms": int(played),
+                }
+            )
+        return cut
 
     # ---- responses -------------------------------------------------------------------
 
@@ -572,6 +598,11 @@ class Session:
 
     async def _pace(self, response: Response) -> None:
         """Sleep until sending more keeps us within `output_lead_ms` of real-time playback."""
+        lead = self.limits.output_lead_ms
+        if self._audio_sink is not None:  # it knows what it played: stalls included
+            while (ahead := response.sent_ms - self._audio_sink.played_ms(response.id)) > lead:
+                await asyncio.sleep((ahead - lead) / 1000)
+            return
         started = response.metrics.first_audio_at
         if started is None:
             return
@@ -587,8 +618,9 @@ class Session:
         if status == "completed":
             item.text = " ".join(s.text for s in item.segments)
             item.status = "completed"
+            self._playing_out = response  # its tail may still be playing from the sink
         else:  # cancelled or failed: keep what was sent
-            item.text = text_heard(item.segments, response.sent_ms)
+            item.cut(response.sent_ms)
             item.status = "incomplete"
         if self.conversation.get(item.id) is not None:
             ids = self._part_ids(response)

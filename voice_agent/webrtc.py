@@ -71,6 +71,10 @@ class SdpError(ValueError):
     """The offer cannot be answered; the message says why, in words."""
 
 
+class CallRefused(Exception):
+    """The server is at its session limit."""
+
+
 @dataclass
 class Call:
     """One WebRTC peer connection and the session it carries."""
@@ -84,6 +88,8 @@ class Call:
     inbox: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     closed: bool = False
+    # Audio and events both act on the session: one at a time, as over the WebSocket.
+    turn_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     audio_error_at: float = float("-inf")  # when the last error about its audio was sent
 
     def __post_init__(self) -> None:
@@ -122,6 +128,8 @@ class CallManager:
             SessionDescription.parse(offer_sdp)
         except Exception as exc:  # the parser raises several kinds on bad SDP
             raise SdpError(f"the SDP offer could not be parsed: {exc!r}") from None
+        if self.runtime.full:  # checked again: other offers may have been read meanwhile
+            raise CallRefused
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers(self.runtime.config)))
         call = Call(new_id("rtc"), pc)
         self.calls[call.id] = call
@@ -179,19 +187,29 @@ class CallManager:
     async def _append(self, call: Call, audio16k: Any) -> None:
         assert call.session is not None
         try:
-            await call.session.append_audio(audio16k)
+            async with call.turn_lock:
+                await call.session.append_audio(audio16k)
         except ProtocolError as exc:  # e.g. a full buffer in a manual-turn session
-            # Audio arrives every 20 ms: say so once a second, not fifty times.
-            now = time.monotonic()
-            if now - call.audio_error_at >= 1.0:
-                call.audio_error_at = now
-                await call.session.error(exc.code, exc.message)
+            await self._audio_error(call, exc.code, exc.message)
+        except Exception as exc:  # a bug must not silence the caller for good
+            log.exception("call %s: audio failed", call.id)
+            await self._audio_error(call, "server_error", f"audio processing failed: {exc}")
+
+    @staticmethod
+    async def _audio_error(call: Call, code: str, message: str) -> None:
+        # Audio arrives every 20 ms: say so once a second, not fifty times.
+        now = time.monotonic()
+        if call.session is not None and now - call.audio_error_at >= 1.0:
+            call.audio_error_at = now
+            await call.session.error(code, message)
 
     async def _run_inbox(self, call: Call) -> None:
         assert call.session is not None
         max_bytes = self.runtime.config.max_event_bytes
         while True:
-            await dispatch(call.session, await call.inbox.get(), max_bytes)
+            message = await call.inbox.get()
+            async with call.turn_lock:
+                await dispatch(call.session, message, max_bytes)
 
     async def _drop_if_never_connected(self, call: Call) -> None:
         await asyncio.sleep(CONNECT_TIMEOUT_S)
@@ -204,14 +222,14 @@ class CallManager:
             return
         call.closed = True
         self.calls.pop(call.id, None)
-        if call.session is not None:
-            await self.runtime.close_session(call.session)
         current = asyncio.current_task()
-        for task in list(call.tasks):
+        for task in list(call.tasks):  # no more audio or events into the session
             if task is not current:
                 task.cancel()
         call.output.stop()
         await call.pc.close()
+        if call.session is not None:
+            await self.runtime.close_session(call.session)
 
     async def close_all(self) -> None:
         for call in list(self.calls.values()):
@@ -247,16 +265,18 @@ def _error(status: int, code: str, message: str) -> web.Response:
 async def create_call(request: web.Request) -> web.Response:
     manager: CallManager = request.app["calls"]
     runtime = manager.runtime
-    if runtime.full:
-        refused = runtime.refuse()["error"]
-        response = _error(503, refused["code"], refused["message"])
-        response.headers["Retry-After"] = "10"
-        return response
     try:
+        if runtime.full:
+            raise CallRefused
         offer, session_update = await _read_offer(request)
         call = await manager.answer(offer, request.query.get("model"), session_update)
     except SdpError as exc:
         return _error(400, "invalid_offer", str(exc))
+    except CallRefused:
+        refused = runtime.refuse()["error"]
+        response = _error(503, refused["code"], refused["message"])
+        response.headers["Retry-After"] = "10"
+        return response
     answer = call.pc.localDescription
     return web.Response(
         status=201,

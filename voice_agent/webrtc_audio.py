@@ -54,7 +54,7 @@ class ReplyAudioTrack(MediaStreamTrack):
     def played_ms(self, response_id: str) -> float:
         return self._played_samples * 1000 / TRACK_RATE if self._playing == response_id else 0.0
 
-    def flush(self) -> None:
+    def flush(self) -> str | None:
         cleared = self._playing or (self._queue[0][0] if self._queue else None)
         self._queue.clear()
         self._ended.clear()
@@ -62,6 +62,7 @@ class ReplyAudioTrack(MediaStreamTrack):
             self._on_event("output_audio_buffer.cleared", cleared)
         self._playing = None
         self._played_samples = 0
+        return cleared
 
     def end(self, response_id: str) -> None:
         if self._playing == response_id and not self._queue:

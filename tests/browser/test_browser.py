@@ -11,7 +11,7 @@ from tests.browser.conftest import BrowserPage, browser_server, open_page, speec
 from tests.conftest import ServerProcess
 from voice_agent.evaluation import word_error_rate
 
-QUESTION = "What is the capital of France?"
+QUESTION = "What is the largest planet?"
 LONG_QUESTION = "Tell me a long story about a brave knight."
 FOLLOW_UP = "What color is the sky?"
 

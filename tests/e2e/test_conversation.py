@@ -16,7 +16,7 @@ from voice_agent.evaluation import word_error_rate
 
 pytestmark = pytest.mark.e2e
 
-QUESTION = "What is the capital of France?"
+QUESTION = "What is the largest planet?"
 
 
 def reply_text(client: RealtimeClient, response_id: str) -> str:

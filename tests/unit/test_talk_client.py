@@ -36,14 +36,14 @@ def test_a_voice_turn_collects_both_sides() -> None:
         assert state.on_event(event) is None
     state.on_event(
         {"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u",
-         "transcript": " What is the capital of France? "}
+         "transcript": " What is the largest planet? "}
     )  # fmt: skip
     assert state.active_response == "resp_1"
     done = state.on_event(
         {"type": "response.done", "response": {"id": "resp_1", "status": "completed"}}
     )
     assert done is state.turns[0] and len(state.turns) == 1
-    assert done.user == "What is the capital of France?"
+    assert done.user == "What is the largest planet?"
     assert done.assistant == "Paris is the capital."
     assert done.speech_end_at == 101.5 and done.assistant_item_id == "item_a"
     assert state.active_response is None
@@ -74,10 +74,18 @@ class QuietMic:
     def close(self) -> None: ...
 
 
+class AudibleSpeaker(RecordingSpeaker):
+    """Plays as soon as it is written to (as the real one does, a block later)."""
+
+    @property
+    def playing(self) -> bool:
+        return bool(self.replies)
+
+
 class RecordingClient(TalkClient):
     def __init__(self) -> None:
         super().__init__(
-            TalkOptions("ws://x"), QuietMic(), RecordingSpeaker(), TalkState("ws://x", "full")
+            TalkOptions("ws://x"), QuietMic(), AudibleSpeaker(), TalkState("ws://x", "full")
         )
         self.sent: list[dict[str, Any]] = []
 
@@ -97,7 +105,7 @@ async def test_barge_in_truncates_to_what_was_played_and_drops_late_audio() -> N
         await client._on_event(event)
     await client._on_event(audio_delta(0.3))
     await client.barge_in()
-    truncate, cancel = client.sent
+    cancel, truncate = client.sent
     assert truncate["type"] == "conversation.item.truncate" and truncate["item_id"] == "item_a"
     assert 250 <= truncate["audio_end_ms"] <= 300  # the resampler holds back a few ms
     assert cancel == {"type": "response.cancel"}
@@ -106,3 +114,11 @@ async def test_barge_in_truncates_to_what_was_played_and_drops_late_audio() -> N
     assert client.speaker.played_ms("resp_1") == truncate["audio_end_ms"]
     await client.barge_in()  # twice is once
     assert len(client.sent) == 2
+
+
+async def test_barge_in_before_any_audio_cancels_the_reply_in_progress() -> None:
+    client = RecordingClient()
+    for event in reply_events()[:2]:  # created, but nothing said yet
+        await client._on_event(event)
+    await client.barge_in()
+    assert client.sent == [{"type": "response.cancel"}]

@@ -89,6 +89,7 @@ class TalkClient:
         self._to_vad = StreamResampler(mic.rate, MODEL_RATE, "MQ")
         self._to_speaker: dict[str, StreamResampler] = {}
         self._silenced: set[str] = set()  # replies cut short here: their late audio is dropped
+        self._truncated: set[str] = set()  # replies whose heard length the server was told
 
     # ---- the session ---------------------------------------------------------------
 
@@ -131,6 +132,8 @@ class TalkClient:
         finally:
             await self._ws.close()
             self.speaker.flush()
+            for turn in self.state.turns:  # replies of the lost session will never end
+                turn.status = turn.status or "cancelled"
 
     async def _configure(self) -> None:
         pcm = {"type": "audio/pcm", "rate": WIRE_RATE}
@@ -168,6 +171,8 @@ class TalkClient:
             self.state.connection, self.state.notice = "connected", ""
             self.state.phase = "listening" if self.talking else "press space to talk"
             self.state.stream_start = None
+            while not self.mic.blocks.empty():  # what was said while disconnected is stale
+                self.mic.blocks.get_nowait()
         elif kind == "error" and (event.get("error") or {}).get("code") == "session_limit_reached":
             self.state.connection = "busy"
             return
@@ -196,15 +201,22 @@ class TalkClient:
     # ---- the microphone ------------------------------------------------------------
 
     async def _send_mic(self) -> None:
+        was_playing = False
         while True:
             block = await self.mic.blocks.get()
             self.state.mic_level = self.mic.level
             if self.state.stream_start is None:
                 self.state.stream_start = time.monotonic() - len(block) / self.mic.rate
-            if self.vad is not None and self.speaker.playing:
+            playing = self.speaker.playing
+            if self.vad is not None and playing:
+                if not was_playing:
+                    self.vad.reset()  # here, not in barge_in: process() may be running
                 edges = await asyncio.to_thread(self.vad.process, self._to_vad.process(block))
                 if any(edge.kind == "started" for edge in edges):
                     await self.barge_in()
+            was_playing = playing
+            if self.options.mode == "push-to-talk" and not self.talking:
+                continue  # with turn detection off the server would keep all of it
             muted = not self.talking or (
                 self.options.mode == "half-duplex"
                 and (self.speaker.playing or self.state.active_response is not None)
@@ -227,28 +239,29 @@ class TalkClient:
 
     async def barge_in(self) -> None:
         """Silence the reply now; tell the server what was heard and to stop."""
-        reply_id = self.speaker.last_reply
+        playing = self.speaker.last_reply if self.speaker.playing else None
         self.speaker.flush()
-        if self.vad is not None:
-            self.vad.reset()
-        if reply_id is None or reply_id in self._silenced:
+        active = self.state.active_response
+        if active is not None and active not in self._silenced:
+            self._silenced.add(active)  # still thinking or speaking: stop it
+            await self.send({"type": "response.cancel"})
+        if playing is None or playing in self._truncated:
             return
-        self._silenced.add(reply_id)
-        turn = self.state.turn_for("response_id", reply_id)
-        played = self.speaker.played_ms(reply_id)
+        self._silenced.add(playing)
+        self._truncated.add(playing)
+        turn = self.state.turn_for("response_id", playing)
+        heard = self.speaker.played_ms(playing)
         if turn is not None:
-            turn.interrupted_at_ms = played
+            turn.interrupted_at_ms = heard
             if turn.assistant_item_id:
                 await self.send(
                     {
                         "type": "conversation.item.truncate",
                         "item_id": turn.assistant_item_id,
                         "content_index": 0,
-                        "audio_end_ms": played,
+                        "audio_end_ms": heard,
                     }
                 )
-        if self.state.active_response == reply_id:
-            await self.send({"type": "response.cancel"})
 
     async def space(self) -> None:
         """The one key: barge in (half duplex), or start/stop talking (push-to-talk)."""

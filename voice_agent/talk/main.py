@@ -129,9 +129,11 @@ async def _talk(args: argparse.Namespace, options: TalkOptions) -> int:
                     break
     finally:
         session.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await session  # a ServerGone that ended it is raised here
-        client.close()
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await session  # a ServerGone that ended it is raised here
+        finally:
+            client.close()
     if scripted and args.output_file:
         assert isinstance(speaker, RecordingSpeaker)
         write_wav(args.output_file, speaker.recording(), speaker.rate)
