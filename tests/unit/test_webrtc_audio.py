@@ -106,3 +106,37 @@ async def test_output_buffer_clear_needs_a_webrtc_call() -> None:
         assert "WebRTC" in error["message"]
     finally:
         await harness.close()
+
+
+async def test_barge_in_on_a_reply_still_playing_out_cuts_its_history() -> None:
+    """The reply finished generating (response.done) but its last ~500 ms are still queued
+    on the track when the user speaks: the history must lose what was not played."""
+    track, events = recording_track()
+    harness = Harness(ScriptedEngine(), lead_ms=500, audio_sink=track)
+
+    async def play() -> None:
+        while True:
+            await track.recv()
+
+    player = asyncio.create_task(play())
+    try:
+        await harness.audio(0.6, loud=True)
+        await harness.audio(0.6, loud=False)
+        done = await harness.until("response.done")
+        assert done["response"]["status"] == "completed"
+        await harness.audio(0.1, loud=True)  # the user talks over the tail
+        truncated = await harness.until("conversation.item.truncated")
+        # Nothing queued any more: an explicit clear is still acknowledged.
+        await harness.send({"type": "output_audio_buffer.clear"})
+    finally:
+        player.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await player
+        await harness.close()
+    item = harness.session.conversation.get(truncated["item_id"])
+    assert 500 < truncated["audio_end_ms"] < 1500
+    assert item.status == "incomplete" and CLAUSES[-1] not in item.text
+    assert item.audio_ms == truncated["audio_end_ms"]
+    assert ("output_audio_buffer.cleared", done["response"]["id"]) in events  # by the track
+    cleared = harness.of_type("output_audio_buffer.cleared")  # by the session: the ack
+    assert cleared[-1]["response_id"] is None
