@@ -161,7 +161,7 @@ async def test_stop_button_interrupts_the_reply(rtc_server: ServerProcess, tmp_p
         state = await page.wait_for(lambda s: "response.done" in s["eventCounts"])
         turn = state["turns"][0]
         assert turn["status"] == "cancelled"
-        assert state["eventCounts"].get("output_audio_buffer.cleared") == 1
+        assert state["eventCounts"].get("output_audio_buffer.cleared", 0) >= 1
         assert state["truncates"] and state["truncates"][0]["item_id"] == turn["assistantItemId"]
         await page.page.wait_for_timeout(1000)  # the reply stays silent after the stop
         assert (await page.state())["turns"][0]["lastAudioAt"] - turn["lastAudioAt"] < 300
