@@ -71,7 +71,7 @@ async def test_piper_speech_is_intelligible(asr: WhisperASR, tts: PiperTTS) -> N
 async def test_llm_streams_a_relevant_answer(llm: LlamaCppLLM) -> None:
     messages = [
         Message("system", "You are a helpful assistant. Answer in one short sentence."),
-        Message("user", "What is the largest planet?"),
+        Message("user", "What is the capital of France?"),
     ]
     deltas = [d async for d in llm.stream(messages, temperature=0.0, max_tokens=40)]
     assert len(deltas) > 3  # streamed token by token, not in one piece
