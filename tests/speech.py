@@ -9,14 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_agent import wavfile
 from voice_agent.audio import resample
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit mono WAV (anything else is a broken test setup)."""
     with wave.open(str(path)) as wav:
         assert wav.getsampwidth() == 2 and wav.getnchannels() == 1, "expected 16-bit mono"
-        data = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").astype(np.float32)
-        return data / 32768.0, wav.getframerate()
+    return wavfile.read_wav(path)
 
 
 def espeak(text: str, rate: int = 24_000, voice: str = "en-us", speed: int = 150) -> np.ndarray:
@@ -51,3 +52,19 @@ def espeak(text: str, rate: int = 24_000, voice: str = "en-us", speed: int = 150
 
 def silence(seconds: float, rate: int = 24_000) -> np.ndarray:
     return np.zeros(int(seconds * rate), np.float32)
+
+
+def speech_wav(
+    path: Path, *parts: str | float, rate: int = 16_000
+) -> tuple[Path, list[tuple[float, float]]]:
+    """A WAV of spoken strings and float seconds of silence, at an absolute path, with each
+    spoken part's (start, end) in seconds."""
+    pieces, spans, at = [], [], 0.0
+    for part in parts:
+        audio = silence(part, rate) if isinstance(part, float) else espeak(part, rate)
+        if not isinstance(part, float):
+            spans.append((at, at + len(audio) / rate))
+        pieces.append(audio)
+        at += len(audio) / rate
+    wavfile.write_wav(path, np.concatenate(pieces), rate)
+    return path.resolve(), spans

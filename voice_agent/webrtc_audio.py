@@ -76,13 +76,7 @@ class ReplyAudioTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         await self._wait_for_next_frame()
-        frame = av.AudioFrame.from_ndarray(
-            self._next_samples()[None, :], format="s16", layout="mono"
-        )
-        frame.sample_rate = TRACK_RATE
-        frame.pts = self._pts
-        frame.time_base = fractions.Fraction(1, TRACK_RATE)
-        return frame
+        return make_frame(self._next_samples(), self._pts)
 
     async def _wait_for_next_frame(self) -> None:
         if self._start is None:
@@ -121,6 +115,15 @@ class ReplyAudioTrack(MediaStreamTrack):
         self._on_event("output_audio_buffer.stopped", self._playing)
         self._playing = None
         self._played_samples = 0
+
+
+def make_frame(pcm: np.ndarray, pts: int) -> av.AudioFrame:
+    """A mono s16 frame at the track rate, `pts` counted in samples."""
+    frame = av.AudioFrame.from_ndarray(pcm[None, :], format="s16", layout="mono")
+    frame.sample_rate = TRACK_RATE
+    frame.pts = pts
+    frame.time_base = fractions.Fraction(1, TRACK_RATE)
+    return frame
 
 
 def frame_to_mono(frame: av.AudioFrame) -> np.ndarray:

@@ -12,18 +12,16 @@ import shutil
 import stat
 import tempfile
 import time
-import wave
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from playwright.async_api import Page, async_playwright
 
 from tests.conftest import ARTIFACTS, ServerProcess, start_server
-from tests.speech import espeak, silence
+from tests.speech import speech_wav as spoken_wav
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FAKE_MIC_RATE = 48_000
@@ -43,18 +41,8 @@ CHROMIUM_FLAGS = [
 
 
 def speech_wav(path: Path, *parts: str | float) -> Path:
-    """A 16-bit mono WAV for the fake mic: strings are spoken, numbers are seconds of silence."""
-    pieces = [
-        silence(part, FAKE_MIC_RATE) if isinstance(part, float) else espeak(part, FAKE_MIC_RATE)
-        for part in parts
-    ]
-    pcm = (np.clip(np.concatenate(pieces), -1, 1) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(FAKE_MIC_RATE)
-        wav.writeframes(pcm.tobytes())
-    return path.resolve()
+    """A WAV for the fake mic (16-bit, absolute path): strings are spoken, floats silent."""
+    return spoken_wav(path, *parts, rate=FAKE_MIC_RATE)[0]
 
 
 def browser_server(name: str, *args: str) -> Iterator[ServerProcess]:

@@ -13,14 +13,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-
-from tests.speech import espeak, silence
 
 RATE = 16_000
 
@@ -98,25 +94,3 @@ def pulse() -> Iterator[PulseAudio]:
         yield audio
     finally:
         audio.stop()
-
-
-def speech_wav(path: Path, *parts: str | float) -> tuple[Path, list[tuple[float, float]]]:
-    """A 16 kHz WAV of spoken strings and float seconds of silence, with each spoken
-    part's (start, end) in seconds."""
-    pieces, spans, at = [], [], 0.0
-    for part in parts:
-        audio = silence(part, RATE) if isinstance(part, float) else espeak(part, RATE)
-        if not isinstance(part, float):
-            spans.append((at, at + len(audio) / RATE))
-        pieces.append(audio)
-        at += len(audio) / RATE
-    write_wav(path, np.concatenate(pieces))
-    return path, spans
-
-
-def write_wav(path: Path, audio: np.ndarray, rate: int = RATE) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())

@@ -14,8 +14,8 @@ import numpy as np
 
 from tests.conftest import ARTIFACTS, ServerProcess, free_port
 from tests.e2e.helpers import whisper
-from tests.speech import read_wav
-from tests.terminal.conftest import RATE, PulseAudio, speech_wav
+from tests.speech import read_wav, speech_wav
+from tests.terminal.conftest import RATE, PulseAudio
 from voice_agent.audio import resample
 from voice_agent.evaluation import word_error_rate
 

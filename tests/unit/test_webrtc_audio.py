@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import av
@@ -16,6 +17,23 @@ from voice_agent.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, ReplyAudioTrack,
 def recording_track() -> tuple[ReplyAudioTrack, list[tuple[str, str]]]:
     events: list[tuple[str, str]] = []
     return ReplyAudioTrack(lambda kind, rid: events.append((kind, rid))), events
+
+
+@contextlib.asynccontextmanager
+async def frames_pulled(track: ReplyAudioTrack) -> AsyncIterator[None]:
+    """Pull frames in real time while inside, as aiortc's sender does."""
+
+    async def pull() -> None:
+        while True:
+            await track.recv()
+
+    puller = asyncio.create_task(pull())
+    try:
+        yield
+    finally:
+        puller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await puller
 
 
 def samples(frame: av.AudioFrame) -> np.ndarray:
@@ -70,24 +88,17 @@ async def test_barge_in_keeps_only_the_text_of_audio_that_went_out() -> None:
     track, events = recording_track()
     harness = Harness(ScriptedEngine(), lead_ms=500, audio_sink=track)
 
-    async def play() -> None:  # what aiortc's sender does: pull frames in real time
-        while True:
-            await track.recv()
-
-    player = asyncio.create_task(play())
     try:
-        await harness.audio(0.6, loud=True)
-        await harness.audio(0.6, loud=False)
-        created = await harness.until("response.output_item.added")
-        while not events:
-            await asyncio.sleep(0.005)
-        await asyncio.sleep(0.2)  # 0.2 s of the 0.5 s first clause is heard; more is queued
-        await harness.audio(0.2, loud=True)
-        done = await harness.until("response.done")
+        async with frames_pulled(track):
+            await harness.audio(0.6, loud=True)
+            await harness.audio(0.6, loud=False)
+            created = await harness.until("response.output_item.added")
+            while not events:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.2)  # 0.2 s of the 0.5 s first clause is heard; more is queued
+            await harness.audio(0.2, loud=True)
+            done = await harness.until("response.done")
     finally:
-        player.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await player
         await harness.close()
 
     assert done["response"]["status"] == "cancelled"
@@ -114,24 +125,17 @@ async def test_barge_in_on_a_reply_still_playing_out_cuts_its_history() -> None:
     track, events = recording_track()
     harness = Harness(ScriptedEngine(), lead_ms=500, audio_sink=track)
 
-    async def play() -> None:
-        while True:
-            await track.recv()
-
-    player = asyncio.create_task(play())
     try:
-        await harness.audio(0.6, loud=True)
-        await harness.audio(0.6, loud=False)
-        done = await harness.until("response.done")
-        assert done["response"]["status"] == "completed"
-        await harness.audio(0.1, loud=True)  # the user talks over the tail
-        truncated = await harness.until("conversation.item.truncated")
-        # Nothing queued any more: an explicit clear is still acknowledged.
-        await harness.send({"type": "output_audio_buffer.clear"})
+        async with frames_pulled(track):
+            await harness.audio(0.6, loud=True)
+            await harness.audio(0.6, loud=False)
+            done = await harness.until("response.done")
+            assert done["response"]["status"] == "completed"
+            await harness.audio(0.1, loud=True)  # the user talks over the tail
+            truncated = await harness.until("conversation.item.truncated")
+            # Nothing queued any more: an explicit clear is still acknowledged.
+            await harness.send({"type": "output_audio_buffer.clear"})
     finally:
-        player.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await player
         await harness.close()
     item = harness.session.conversation.get(truncated["item_id"])
     assert 500 < truncated["audio_end_ms"] < 1500

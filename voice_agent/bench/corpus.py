@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import float_to_pcm16, resample
+from ..audio import resample
 from ..tts import PiperTTS, TTSConfig
+from ..wavfile import read_wav, write_wav
 from .prompts import INTERRUPTIONS, all_prompts
 
 RATE = 24_000
@@ -142,18 +143,7 @@ def _espeak(text: str, voice: Voice) -> tuple[np.ndarray, int]:
             raise RuntimeError(
                 "espeak-ng is not installed; run scripts/install.sh (or apt-get install espeak-ng)"
             ) from None
-        with wave.open(str(path)) as f:
-            data = np.frombuffer(f.readframes(f.getnframes()), "<i2").astype(np.float32) / 32768
-            return data, f.getframerate()
-
-
-def write_wav(path: Path, audio: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(RATE)
-        f.writeframes(float_to_pcm16(audio))
+        return read_wav(path)
 
 
 def read_manifest(root: Path) -> list[CorpusItem]:
@@ -188,7 +178,7 @@ def build(
         renderer = Renderer()
         for item in _progress(missing, progress, "rendering corpus"):
             audio = renderer.speak(item.text, voices[item.voice])
-            write_wav(root / item.wav, audio)
+            write_wav(root / item.wav, audio, RATE)
             start, end = speech_bounds(audio)
             done[item.id] = CorpusItem(
                 **{

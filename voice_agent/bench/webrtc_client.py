@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import fractions
 import json
 import time
 from typing import Any
@@ -24,7 +23,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from ..audio import StreamResampler, float_to_pcm16
-from ..webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono
+from ..webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
 from .client import AUDIBLE_RMS, BenchSession, Received, TurnFailed
 from .corpus import RATE
 
@@ -60,11 +59,7 @@ class MicTrack(MediaStreamTrack):
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        samples = await self._frames.get()
-        frame = av.AudioFrame.from_ndarray(samples[None, :], format="s16", layout="mono")
-        frame.sample_rate = TRACK_RATE
-        frame.pts = self._pts
-        frame.time_base = fractions.Fraction(1, TRACK_RATE)
+        frame = make_frame(await self._frames.get(), self._pts)
         self._pts += FRAME_SAMPLES
         return frame
 

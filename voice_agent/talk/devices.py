@@ -53,6 +53,33 @@ def device_rate(device: int | str | None, kind: str) -> int:
     return int(info["default_samplerate"])
 
 
+def _start_stream(
+    stream_class: Any, device: int | str | None, rate: int, callback: Any, what: str
+) -> Any:
+    """A running mono float32 PortAudio stream in 20 ms blocks."""
+    sd = _sounddevice()
+    try:
+        stream = stream_class(
+            device=device,
+            channels=1,
+            samplerate=rate,
+            dtype="float32",
+            blocksize=int(rate * BLOCK_S),
+            latency="low",
+            callback=callback,
+        )
+        stream.start()
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"the {what} could not be opened: {exc}") from None
+    return stream
+
+
+def _stop_stream(stream: Any) -> None:
+    if stream is not None:
+        stream.stop()
+        stream.close()
+
+
 class Microphone:
     """Mono float32 blocks from an input device, delivered on the event loop."""
 
@@ -71,19 +98,7 @@ class Microphone:
             block = data[:, 0].copy()
             loop.call_soon_threadsafe(self._put, block)
 
-        try:
-            self._stream = sd.InputStream(
-                device=self.device,
-                channels=1,
-                samplerate=self.rate,
-                dtype="float32",
-                blocksize=int(self.rate * BLOCK_S),
-                latency="low",
-                callback=on_block,
-            )
-            self._stream.start()
-        except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"the microphone could not be opened: {exc}") from None
+        self._stream = _start_stream(sd.InputStream, self.device, self.rate, on_block, "microphone")
 
     def _put(self, block: np.ndarray) -> None:
         self.level = float(np.max(np.abs(block))) if len(block) else 0.0
@@ -92,10 +107,8 @@ class Microphone:
         self.blocks.put_nowait(block)
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        _stop_stream(self._stream)
+        self._stream = None
 
 
 class Speaker:
@@ -119,19 +132,7 @@ class Speaker:
 
     def start(self) -> None:
         sd = _sounddevice()
-        try:
-            self._stream = sd.OutputStream(
-                device=self.device,
-                channels=1,
-                samplerate=self.rate,
-                dtype="float32",
-                blocksize=int(self.rate * BLOCK_S),
-                latency="low",
-                callback=self._fill,
-            )
-            self._stream.start()
-        except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"the speaker could not be opened: {exc}") from None
+        self._stream = _start_stream(sd.OutputStream, self.device, self.rate, self._fill, "speaker")
 
     @property
     def playing(self) -> bool:
@@ -171,7 +172,5 @@ class Speaker:
                     self._queue[0] = (reply_id, samples[take:])
 
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        _stop_stream(self._stream)
+        self._stream = None

@@ -5,35 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 
-from ..audio import float_to_pcm16, pcm16_to_float
+from .. import wavfile
 from .devices import BLOCK_S, AudioDeviceError
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Mono float32 samples and the rate of a 16-bit PCM WAV."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            if wav.getsampwidth() != 2:
-                raise AudioDeviceError(f"{path}: only 16-bit PCM WAV files are supported")
-            rate, channels = wav.getframerate(), wav.getnchannels()
-            samples = pcm16_to_float(wav.readframes(wav.getnframes()))
-    except (OSError, wave.Error, EOFError) as exc:
-        raise AudioDeviceError(f"cannot read {path}: {exc}") from None
-    return samples.reshape(-1, channels).mean(axis=1), rate
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(float_to_pcm16(samples))
+        return wavfile.read_wav(path)
+    except wavfile.WavError as exc:  # to the user it is a missing input, like a missing mic
+        raise AudioDeviceError(str(exc)) from None
 
 
 class FileMicrophone:

@@ -13,9 +13,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
+from ..wavfile import write_wav
 from .client import ServerGone, TalkClient, TalkOptions
 from .devices import AudioDeviceError, Microphone, Speaker, list_devices
-from .files import FileMicrophone, RecordingSpeaker, write_wav
+from .files import FileMicrophone, RecordingSpeaker
 from .keys import key_presses
 from .state import TalkState
 from .ui import PlainOutput, render
