@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import add_server_arguments, server_config_from_args
+from .distill.cli import add_distill_commands, run_distill_command, run_stats_command
 from .talk.main import add_talk_arguments, run_talk
 
 
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_arguments(serve)
     add_bench_arguments(commands)
     add_talk_arguments(commands)
+    add_distill_commands(commands)
     return parser
 
 
@@ -145,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench_command(args)
     elif args.command == "talk":
         return run_talk(args)
+    elif args.command == "distill":
+        return run_distill_command(args)
+    elif args.command == "distill-stats":
+        return run_stats_command(args)
     elif args.command == "corpus":
         from .bench import corpus
 

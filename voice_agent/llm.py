@@ -26,6 +26,10 @@ class ChatLLM(Protocol):
 
     async def warm_up(self) -> None: ...
 
+    def reseed(self, seed: int) -> None:
+        """Make the next reply reproducible (dataset generation)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -103,6 +107,12 @@ class LlamaCppLLM:
         async for _ in self.stream([Message("user", "Hi")], 0.0, 2):
             pass
 
+    def reseed(self, seed: int) -> None:
+        # Also forget the cached prompt: evaluating a prompt in one batch or on top of a
+        # cached prefix can differ in the last bits, and sampling can then diverge.
+        self._llama.set_seed(seed)
+        self._llama.reset()
+
     async def close(self) -> None:
         self._worker.shutdown()
 
@@ -122,6 +132,7 @@ class OpenAIChatLLM:
     def __init__(self, config: OpenAIChatConfig) -> None:
         self.config = config
         self._http: aiohttp.ClientSession | None = None
+        self._seed: int | None = None
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -147,6 +158,8 @@ class OpenAIChatLLM:
             "temperature": temperature,
             "max_tokens": max_tokens or DEFAULT_MAX_TOKENS,
         }
+        if self._seed is not None:
+            body["seed"] = self._seed
         try:
             async with self._session().post(url, json=body) as response:
                 if response.status != 200:
@@ -168,6 +181,9 @@ class OpenAIChatLLM:
 
     async def warm_up(self) -> None:
         """A dead LLM server at start-up is worth a warning, not a refusal to start."""
+
+    def reseed(self, seed: int) -> None:
+        self._seed = seed  # OpenAI's `seed`: servers that support it sample reproducibly
 
     async def close(self) -> None:
         if self._http is not None:

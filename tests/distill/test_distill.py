@@ -1,0 +1,170 @@
+"""`voice-agent distill` end to end with the real embedded models: quality of the items,
+loading with Hugging Face datasets, kill -9 and resume, and Ray against local processes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import PRIVATE_NETWORK
+from voice_agent.audio import resample
+from voice_agent.evaluation import word_error_rate
+
+COUNT, SHARD_SIZE, SEED = 24, 6, 11
+pytestmark = pytest.mark.timeout(900)
+
+
+def distill_command(out: Path, *extra: str) -> list[str]:
+    return [
+        *PRIVATE_NETWORK,  # loopback only: nothing a run does may leave the machine
+        sys.executable,
+        "-m",
+        "voice_agent",
+        "distill",
+        "--out",
+        str(out),
+        "--n",
+        str(COUNT),
+        "--shard-size",
+        str(SHARD_SIZE),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "2",
+        "--no-progress",
+        *extra,
+    ]
+
+
+def run_distill(out: Path, *extra: str) -> str:
+    done = subprocess.run(distill_command(out, *extra), capture_output=True, text=True, timeout=800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def rows_of(out: Path) -> list[dict]:
+    table = pq.read_table(sorted((out / "data").glob("train-*.parquet")))
+    return sorted(table.to_pylist(), key=lambda row: row["index"])
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("distill") / "local"
+    stdout = run_distill(out)
+    assert f"{COUNT} items made (0 failed)" in stdout
+    return out
+
+
+def test_items_are_faithful_and_load_with_datasets(local_run: Path) -> None:
+    from datasets import load_dataset
+
+    from voice_agent.asr import ASRConfig, WhisperASR
+
+    data = load_dataset("parquet", data_dir=str(local_run / "data"), split="train")
+    assert len(data) == COUNT
+    assert len(set(data["id"])) == COUNT
+    asr = WhisperASR(ASRConfig())
+    user_wers, reply_wers = [], []
+    for row in data:
+        speech1, speech2 = row["speech1"], row["speech2"]
+        assert speech1["sampling_rate"] == 16_000 and speech2["sampling_rate"] == 24_000
+        assert len(speech1["array"]) / 16_000 == pytest.approx(row["speech1_duration_s"], abs=0.05)
+        user_wers.append(word_error_rate(row["prompt"], row["text1"]))
+        heard = asr.transcribe_blocking(
+            resample(np.asarray(speech2["array"], np.float32), 24_000, 16_000)
+        )
+        reply_wers.append(word_error_rate(row["text2"], heard))
+        clauses = row["speech2_clauses"]
+        assert " ".join(c["text"] for c in clauses) == row["text2"]
+        assert clauses[-1]["end_s"] == pytest.approx(row["speech2_duration_s"], abs=0.01)
+        assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(clauses))
+    # text1 is what the cascade heard: close to the prompt, through noise and accents.
+    assert max(user_wers) <= 0.5, user_wers
+    assert np.mean(user_wers) <= 0.15, user_wers
+    # Whisper hears in speech2 what text2 says.
+    assert max(reply_wers) <= 0.5, reply_wers
+    assert np.mean(reply_wers) <= 0.15, reply_wers
+
+
+def test_card_and_stats(local_run: Path) -> None:
+    card = (local_run / "README.md").read_text()
+    assert f"items: {COUNT} in {COUNT // SHARD_SIZE} shards" in card
+    assert "Whisper tiny.en" in card and "espeak-ng" in card
+    done = subprocess.run(
+        [sys.executable, "-m", "voice_agent", "distill-stats", str(local_run)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"items: {COUNT}" in done.stdout and "MB per audio hour" in done.stdout
+    png = local_run / "durations.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_killed_run_resumes_to_exactly_the_same_items(local_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "resumed"
+    # Its own process group, so the kill takes the workers too, as a crash of the box would.
+    process = subprocess.Popen(
+        distill_command(out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not list((out / "data").glob("train-*.parquet")):
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    written = len(list((out / "data").glob("train-*.parquet")))
+    assert written < COUNT // SHARD_SIZE, "killed too late to test a resume"
+
+    stdout = run_distill(out)
+    assert f"{written} shards were already done" in stdout
+    rows = rows_of(out)
+    assert [row["index"] for row in rows] == list(range(COUNT))
+    assert not list((out / "data").glob(".*tmp*"))
+    assert rows == rows_of(local_run)  # same seed: the same items, to the byte
+
+
+def test_ray_run_gives_the_same_items(local_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ray"
+    run_distill(out, "--ray")
+    assert rows_of(out) == rows_of(local_run)
+
+
+def test_changed_settings_are_refused(local_run: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "voice_agent",
+            "distill",
+            "--out",
+            str(local_run),
+            "--n",
+            "4",
+            "--shard-size",
+            str(SHARD_SIZE),
+            "--seed",
+            "12",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "seed" in done.stderr and "other settings" in done.stderr

@@ -1,0 +1,174 @@
+"""One dataset item, made by the cascade's own models and code paths.
+
+speech1 = the prompt in a user voice, augmented; text1 = the cascade's ASR of speech1 as
+stored (after Opus), exactly what the server would have heard; text2 = the reply of the
+cascade engine (the server's instructions and temperature, the dialogue's history);
+speech2 = that reply in the assistant's voice, clause by clause as the server sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..audio import MODEL_RATE, resample
+from ..engines.base import Message, ReplyAudio, ReplyRequest
+from ..engines.cascade import CascadeEngine
+from ..evaluation import word_error_rate
+from ..oggopus import decode_ogg_opus, encode_ogg_opus
+from ..protocol import SessionConfig
+from ..voices import speak
+from .augment import augment
+from .plan import ItemPlan
+
+SPEECH1_RATE = MODEL_RATE  # what the cascade's ASR and VAD consume
+SPEECH2_RATE = 24_000  # Opus's rate nearest above Piper's 22.05 kHz
+
+
+class Misheard(ValueError):
+    """The cascade's ASR got the user turn too wrong for the item to be worth keeping."""
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """The cascade that makes the data: the server's models and reply settings."""
+
+    asr_model: str = ""  # CTranslate2 Whisper dir; empty: bundled tiny.en
+    llm_model: str = ""  # GGUF; empty: bundled SmolLM2-135M-Instruct
+    llm_url: str = ""  # OpenAI-compatible server instead of the embedded LLM
+    llm_name: str = "default"
+    tts_voice: str = ""  # Piper .onnx; empty: bundled joe
+    threads: int = 1  # CPU threads per model in each worker
+    instructions: str = SessionConfig().instructions
+    temperature: float = SessionConfig().temperature
+    max_output_tokens: int | None = None
+    # Items whose text1 is further than this from the prompt are dropped (and recorded):
+    # a reply to a misheard question would teach the direct model to mishear.
+    max_text1_wer: float = 0.5
+    speech1_bitrate: int = 16_000
+    speech2_bitrate: int = 24_000
+
+
+def build_engine(config: TeacherConfig) -> CascadeEngine:
+    from ..asr import ASRConfig, WhisperASR
+    from ..llm import ChatLLM, LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
+    from ..tts import PiperTTS, TTSConfig
+
+    asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.threads))
+    llm: ChatLLM
+    if config.llm_url:
+        llm = OpenAIChatLLM(OpenAIChatConfig(config.llm_url, model=config.llm_name))
+    else:
+        llm = LlamaCppLLM(LlamaConfig(model_path=config.llm_model or None, threads=config.threads))
+    voice = TTSConfig(
+        model_path=config.tts_voice or None, seeded_noise=True, threads=config.threads
+    )
+    return CascadeEngine(asr, llm, PiperTTS(voice))
+
+
+class ItemMaker:
+    """Holds one worker's models; `make` turns a plan into a dataset row."""
+
+    def __init__(self, config: TeacherConfig) -> None:
+        from ..tts import PiperTTS, TTSConfig
+
+        self.config = config
+        self.engine = build_engine(config)
+        # User turns spoken by Piper use the bundled voice; share it when it is the assistant's.
+        self.user_piper = (
+            self.engine.tts
+            if not config.tts_voice
+            else PiperTTS(TTSConfig(seeded_noise=True, threads=config.threads))
+        )
+        self._loop = asyncio.new_event_loop()
+
+    def make(self, plan: ItemPlan) -> dict[str, Any]:
+        """The item's row, or a failure record ({'id', 'index', 'error'}); never raises."""
+        try:
+            return self._loop.run_until_complete(self._make(plan))
+        except Exception as exc:  # one bad item is recorded and skipped, never fatal
+            return {
+                "id": plan.id,
+                "index": plan.index,
+                "prompt_id": plan.prompt.id,
+                "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(limit=4),
+            }
+
+    async def _make(self, plan: ItemPlan) -> dict[str, Any]:
+        rng = np.random.default_rng(plan.seed)
+        speech1 = self._user_speech(plan, rng)
+        speech1_ogg = encode_ogg_opus(speech1, SPEECH1_RATE, self.config.speech1_bitrate)
+        heard, _ = decode_ogg_opus(speech1_ogg, SPEECH1_RATE)
+        text1 = await self.engine.transcribe(heard)
+        if not text1.strip():
+            raise ValueError("the ASR heard nothing in speech1")
+        text1_wer = word_error_rate(plan.prompt.text, text1)
+        if text1_wer > self.config.max_text1_wer:
+            raise Misheard(f"the ASR misheard the prompt (WER {text1_wer:.2f}): {text1!r}")
+        reply_seed = int(rng.integers(2**31))
+        self.engine.llm.reseed(reply_seed)
+        self.engine.tts.reseed(reply_seed)
+        request = ReplyRequest(
+            instructions=self.config.instructions,
+            history=(*plan.prompt.history, Message("user", text1)),
+            temperature=self.config.temperature,
+            max_output_tokens=self.config.max_output_tokens,
+        )
+        pieces = [event async for event in self.engine.reply(request)]
+        clauses = [piece for piece in pieces if isinstance(piece, ReplyAudio)]
+        if not clauses:
+            raise ValueError("the LLM gave no speakable reply")
+        speech2, timing = _join_clauses(clauses)
+        speech2_ogg = encode_ogg_opus(speech2, SPEECH2_RATE, self.config.speech2_bitrate)
+        prompt = plan.prompt
+        return {
+            "id": plan.id,
+            "index": plan.index,
+            "seed": plan.seed,
+            "prompt_id": prompt.id,
+            "kind": prompt.kind,
+            "history": [{"role": m.role, "text": m.text} for m in prompt.history],
+            "prompt": prompt.text,
+            "voice": asdict(plan.voice),
+            "augmentation": asdict(plan.augmentation),
+            "augmentation_text": plan.augmentation.describe(),
+            "speech1": {"bytes": speech1_ogg, "path": f"{plan.id}-speech1.opus"},
+            "speech1_sample_rate": SPEECH1_RATE,
+            "speech1_duration_s": round(len(speech1) / SPEECH1_RATE, 3),
+            "text1": text1,
+            "text1_wer": round(text1_wer, 4),
+            "text2": " ".join(clause.text for clause in clauses),
+            "speech2": {"bytes": speech2_ogg, "path": f"{plan.id}-speech2.opus"},
+            "speech2_sample_rate": SPEECH2_RATE,
+            "speech2_duration_s": round(len(speech2) / SPEECH2_RATE, 3),
+            "speech2_clauses": timing,
+        }
+
+    def _user_speech(self, plan: ItemPlan, rng: np.random.Generator) -> np.ndarray:
+        self.user_piper.reseed(plan.seed)
+        raw, rate = speak(plan.prompt.text, plan.voice, self.user_piper)
+        speech = resample(raw, rate, SPEECH1_RATE)
+        lead = np.zeros(int(plan.lead_silence_s * SPEECH1_RATE), np.float32)
+        trail = np.zeros(int(plan.trail_silence_s * SPEECH1_RATE), np.float32)
+        return augment(np.concatenate([lead, speech, trail]), plan.augmentation, rng)
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self.engine.close())
+        self._loop.close()
+
+
+def _join_clauses(clauses: list[ReplyAudio]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The reply as one signal at SPEECH2_RATE, and where each clause starts and ends in it."""
+    audio, timing, start = [], [], 0.0
+    for clause in clauses:
+        samples = resample(clause.audio, clause.sample_rate, SPEECH2_RATE)
+        end = start + len(samples) / SPEECH2_RATE
+        timing.append({"text": clause.text, "start_s": round(start, 3), "end_s": round(end, 3)})
+        audio.append(samples)
+        start = end
+    return np.concatenate(audio), timing

@@ -1,0 +1,500 @@
+"""One-turn templates for the bundled distillation prompts (data only).
+
+Each `[family]` is drawn from evenly (times its weight in WEIGHTS), so a family with many
+slot fillings cannot crowd out the others. A family without slots is a fixed list of turns.
+"""
+
+from __future__ import annotations
+
+from .prompt_words import groups
+
+# Said before a question now and then, so that not every question starts with its wh-word.
+QUESTION_OPENERS = ["Hey,", "Quick question,", "I was wondering,", "Okay, so"]
+
+QUESTIONS = groups(
+    """
+    [geography]
+    What is {city} famous for?
+    What is the weather like in {city} in {month}?
+    What currency do they use in {country}?
+    How many people live in {city}?
+    What is the biggest city in {country}?
+    Is {city} near the sea?
+    Which countries share a border with {country}?
+    What is the oldest city in {country}?
+    Is {country} bigger than {country2}?
+    What is the highest mountain in {country}?
+    What is the best time of year to visit {country}?
+    How far is {city} from {city2}?
+    What food is {country} known for?
+    Is it expensive to live in {city}?
+    Do people in {country} drive on the left?
+    What is the national animal of {country}?
+    [geography_fixed]
+    Which ocean is the deepest?
+    How many countries are there in Africa?
+    What is the smallest country in the world?
+    Where is the driest place on Earth?
+    Why is the Dead Sea so salty?
+    What is the deepest lake in the world?
+    Which country has the most people?
+    What is the coldest place on Earth?
+    How many time zones does Russia have?
+    Why is Iceland called Iceland?
+    Which river flows through Paris?
+    How big is the Amazon rainforest?
+    Is Greenland a country?
+    What is the highest waterfall in the world?
+    [animals]
+    Where do {animals} live?
+    How long do {animals} live?
+    How fast is {an_animal}?
+    Are {animals} dangerous?
+    How big does {an_animal} get?
+    How do {animals} sleep?
+    How do {animals} talk to each other?
+    Can {animals} see in the dark?
+    What is the difference between {an_animal} and {an_animal2}?
+    Are {animals} smart?
+    Are {animals} endangered?
+    Do {animals} live in groups?
+    How heavy is {an_animal}?
+    Can {animals} swim?
+    What sound does {an_animal} make?
+    Which is faster, {an_animal} or {an_animal2}?
+    How do {animals} take care of their babies?
+    [animals_fixed]
+    Why do cats purr?
+    Why do dogs wag their tails?
+    Why do zebras have stripes?
+    Why do birds sing in the morning?
+    How do bees make honey?
+    Why do giraffes have such long necks?
+    How do fish breathe underwater?
+    How do bats find their way in the dark?
+    Why do salmon swim upstream?
+    How do chameleons change color?
+    Why do elephants have such big ears?
+    Do penguins have knees?
+    How do snakes move without legs?
+    Why do camels have humps?
+    Why do flamingos stand on one leg?
+    How do spiders make their webs?
+    Why do dogs sniff everything?
+    Why do frogs croak at night?
+    Are bats really blind?
+    How long can a whale hold its breath?
+    Why do cats land on their feet?
+    How do birds know where to fly in the winter?
+    [science]
+    What is {concept}?
+    How would you explain {concept}?
+    Why is {concept} important?
+    What causes {cause}?
+    How do scientists study {concept}?
+    [science_fixed]
+    Why do leaves change color in the fall?
+    Why is the ocean salty?
+    Why do we yawn?
+    Why do onions make you cry?
+    Why does the moon change shape?
+    Why do we get hiccups?
+    How hot is the sun?
+    How old is the Earth?
+    Why does ice float?
+    Why do stars twinkle?
+    How do airplanes stay in the air?
+    What makes popcorn pop?
+    Why is snow white?
+    Why do we dream?
+    How do plants drink water?
+    Why can't we breathe underwater?
+    What is inside the Earth?
+    Why is the sun so bright?
+    How does the heart pump blood?
+    Why do we need sleep?
+    How do our eyes see color?
+    Why is space dark?
+    Why does metal feel colder than wood?
+    What would happen if the moon disappeared?
+    [how_things_work]
+    How does {device} work?
+    Who invented {invention}?
+    When was {invention} invented?
+    How is {material} made?
+    What is {material} made of?
+    How did people live before {invention}?
+    [food]
+    Is {food_mass} healthy?
+    Are {foods} healthy?
+    Where does {food_mass} come from?
+    Where do {foods} come from?
+    What goes well with {food}?
+    How long does {food_mass} last in the fridge?
+    How long do {foods} last in the fridge?
+    Can dogs eat {food}?
+    What vitamins are in {foods}?
+    Why is {food_mass} so popular?
+    Is it okay to eat {food} every day?
+    Should I keep {foods} in the fridge?
+    Is {food_mass} good for breakfast?
+    Can you freeze {food}?
+    [history]
+    Who was {person}?
+    Why is {person} famous?
+    When did {person} live?
+    What is {person} best known for?
+    Where was {person} born?
+    What was {era}?
+    Why was {era} important?
+    How did {era} end?
+    What was life like during {era}?
+    [history_fixed]
+    Who built the pyramids in Egypt?
+    When did people first go to the moon?
+    Why did the Titanic sink?
+    How old is the Great Wall of China?
+    Who were the Vikings?
+    Why did people build castles?
+    When was writing invented?
+    What did people eat in the Middle Ages?
+    Who were the first people to use money?
+    How did ancient people tell the time?
+    Why did the dinosaurs die out?
+    When were the first Olympic Games?
+    Who was the first person to fly an airplane?
+    Why did the Roman Empire fall?
+    [words]
+    What is the opposite of {word}?
+    Is there another word for {word}?
+    How do you spell {word}?
+    How do you pronounce {word}?
+    Where does the word {word} come from?
+    Is {word} a formal word?
+    What is a synonym for {word}?
+    [jobs_and_skills]
+    What does {a_job} do all day?
+    How do you become {a_job}?
+    How much do {jobs} earn?
+    Is it hard to be {a_job}?
+    What skills do {jobs} need?
+    How long does it take to learn {instrument}?
+    Is {instrument} hard to learn?
+    What are the rules of {sport}?
+    Where was {sport} invented?
+    Why is {sport} so popular?
+    What equipment do you need for {sport}?
+    What holidays are in {month}?
+    """
+)
+
+REQUESTS = groups(
+    """
+    [jokes]
+    Tell me a joke about {joke_topic}.
+    Tell me a joke about {animals}.
+    Tell me a joke about {jobs}.
+    Do you know any good jokes about {joke_topic}?
+    Make me laugh. Tell me something funny about {animals}.
+    I need a clean joke about {joke_topic} for my {kid}.
+    Can you tell me a pun about {food}?
+    Tell me a silly joke about {jobs}.
+    Tell me a knock knock joke about {joke_topic}.
+    [tips]
+    Give me a tip for {tip_topic}.
+    Do you have any advice for {tip_topic}?
+    What's your best tip for {tip_topic}?
+    Give me three quick tips for {tip_topic}.
+    I need some help with {tip_topic}. Any ideas?
+    How can I get better at {hobby}?
+    I want to start {hobby}. Where should I begin?
+    Give me one small habit that helps with {tip_topic}.
+    [cooking]
+    How do I cook {cookable}?
+    How long should I cook {cookable}?
+    Give me a simple recipe for {dish}.
+    How do I make {dish}?
+    What can I cook with {ingredient} and {ingredient2}?
+    Suggest a quick dinner with {ingredient}.
+    I have {ingredient}, {ingredient2}, and {ingredient3}. What can I make?
+    Suggest a {meal} I can make in {minutes} minutes.
+    Give me an idea for a healthy {meal}.
+    Walk me through making {dish}, step by step.
+    [names]
+    Suggest a name for my {nameable}.
+    Can you think of a fun name for my new {pet}?
+    I need a name for my {nameable}. Any ideas?
+    What should I call my new {pet}? It's very {pet_trait}.
+    Give me three name ideas for my {nameable}.
+    Suggest a name for a {pet_trait} {pet}.
+    Help me come up with a name for my {nameable}.
+    My new {pet} is really {pet_trait}. What should I name it?
+    [poems]
+    Write a short poem about {poem_topic}.
+    Can you make up a little rhyme about {poem_topic}?
+    Give me a haiku about {poem_topic}.
+    Write four lines about {poem_topic}.
+    Make up a short song about {poem_topic}.
+    Write a poem about {poem_topic} for {relation}.
+    Write a funny poem about {animals}.
+    Can you write a limerick about {an_animal}?
+    Write a short birthday poem for {relation}.
+    [plans]
+    Help me plan my {weekday}. I need to {task} and {task2}.
+    Plan my day for me. I have to {task}, {task2}, and {task3}.
+    Plan a fun day in {city} for me.
+    Help me plan {occasion}.
+    Make me a simple plan for this {part_of_day}.
+    I have a free {part_of_day} on {weekday}. What should I do?
+    Plan a {num} day trip to {city} for me.
+    Help me plan my week. I want to make time for {hobby}.
+    Plan my morning. I have to {task} before nine.
+    I need to {task}, {task2}, and {task3} today. What order should I do them in?
+    [stories]
+    Tell me a short story about a {adjective} {creature}.
+    Tell me a bedtime story about a {creature} who wants to {dream}.
+    Tell me a story about {relation} and a {creature}.
+    Make up a story about a {creature} in {city}.
+    Tell me a short story about {a_job} who finds a {creature}.
+    Tell me a story about a {adjective} {creature} who loves {hobby}.
+    [explain]
+    Explain {concept} like I'm five.
+    Explain how {device} works in two sentences.
+    Describe {city} in a few words.
+    Give me a fun fact about {animals}.
+    Tell me something interesting about {person}.
+    Tell me about {era}.
+    Give me an interesting fact about {country}.
+    Explain the rules of {sport}.
+    Tell me about {landmark}.
+    Give me three facts about {planet}.
+    Explain {concept} in simple words.
+    [language]
+    Teach me how to say {tphrase} in {language}.
+    Help me practice my {language}.
+    Count to ten in {language}.
+    Give me a word that rhymes with {rhyme}.
+    Spell the word {word} for me.
+    Give me a synonym for {word}.
+    Teach me a new word in {language}.
+    Use the word {word} in a sentence.
+    [recommend]
+    Recommend a {recommend} for {situation}.
+    Suggest something fun to do on a {weather} day.
+    Recommend a good gift for {relation}, who loves {hobby}.
+    Quiz me on {quiz_topic}.
+    Give me three ideas for {occasion}.
+    Recommend a documentary about {animals}.
+    Suggest a good {recommend} for {relation}.
+    [messages]
+    Help me write a short message to {relation} to say {message}.
+    Write a text to {relation} that says {message}.
+    Help me write a birthday card for {relation}.
+    Help me write a short thank you note to {relation}.
+    [motivation]
+    Motivate me to {task}.
+    Make me a {minutes} minute workout.
+    Remind me why {hobby} is good for me.
+    Give me a pep talk before I {task}.
+    [motivation_fixed]
+    Say something to cheer me up.
+    Give me a quick workout I can do at home.
+    Suggest some stretches for my back.
+    Help me relax. Guide me through a short breathing exercise.
+    Tell me something nice.
+    Give me a riddle to solve.
+    Tell me a tongue twister.
+    Tell me a fun fact I can share at dinner.
+    Give me a compliment.
+    Suggest a hobby I can do at home.
+    """
+)
+
+SMALL_TALK = groups(
+    """
+    [greetings_fixed]
+    Hi!
+    Hello!
+    Hey there.
+    Good morning!
+    Hi, how are you?
+    Hello, how's it going?
+    Hey, what's up?
+    Hi there, how are you doing today?
+    Morning! How did you sleep?
+    Hello again!
+    Hi, it's me again.
+    Hey, are you there?
+    Hello, can you hear me?
+    Hi! Nice to meet you.
+    Hey, long time no see.
+    Hi, I'm back.
+    Hello, is anyone there?
+    Hey, how has your day been?
+    Hi, I just wanted to say hello.
+    Hello! What a nice day.
+    Hey, how was your weekend?
+    [greetings]
+    Good {part_of_day}!
+    Good {part_of_day}, how are you?
+    Hi, happy {weekday}!
+    Hi, my name is {name}. What's yours?
+    Hello, this is {name} again.
+    Hey, it's {name}. How are you?
+    Good {part_of_day}! How is your {weekday} going?
+    [feelings]
+    I'm feeling {good} today.
+    I feel {good} because {reason_good}.
+    I'm so {good}, {reason_good}!
+    {Reason_good}! I'm so {good}.
+    I'm feeling a bit {bad} today.
+    I'm so {bad} right now.
+    I feel {bad} because {reason_bad}.
+    Ugh, I'm {bad}. {Reason_bad}.
+    Honestly, I'm pretty {bad}. {Reason_bad}.
+    Guess what? {Reason_good}!
+    [opinions]
+    What do you think about {hobby}?
+    Do you like {food}?
+    Do you like {season}?
+    Do you like {sport}?
+    Is {hobby} a good hobby?
+    Which do you prefer, {pair}?
+    {Pair}? Which do you like more?
+    Do you think {city} is a nice place to live?
+    What do you think of the name {name}?
+    Do you like {weather} weather?
+    What's the best thing about {season}?
+    Is it weird that I love {food} for breakfast?
+    Do you like {animals}?
+    Would you rather visit {city} or {city2}?
+    [favorites]
+    What's your favorite {favorite}?
+    Do you have a favorite {favorite}?
+    My favorite color is {color}. What's yours?
+    I love {animals}. Do you have a favorite animal?
+    My favorite food is {food}. What about you?
+    My favorite season is {season}.
+    I think {weekday} is the best day of the week.
+    My favorite month is {month}.
+    My favorite sport to watch is {sport}.
+    I really love {hobby}. What do you like to do?
+    My favorite city is {city}. Have you been there?
+    {Instrument} is my favorite instrument.
+    [about_you]
+    What's your name?
+    Are you a robot?
+    Where are you from?
+    Do you ever get tired?
+    Can you sing?
+    How old are you?
+    Do you have a favorite song?
+    What do you do for fun?
+    Do you dream?
+    Are you real?
+    Can you hear me clearly?
+    Do you like your job?
+    What are you good at?
+    Do you have feelings?
+    Can we be friends?
+    Who made you?
+    Do you sleep?
+    What languages do you speak?
+    Are you smarter than me?
+    What can you help me with?
+    How are you today?
+    Are you listening?
+    [thanks_fixed]
+    Thank you!
+    Thanks, that was really helpful.
+    Thanks a lot for your help today.
+    That's great, thank you so much.
+    Thanks, you're the best.
+    I appreciate it.
+    Thank you, that makes sense now.
+    Perfect, thanks!
+    Awesome, thanks a lot.
+    [thanks]
+    Thanks for the {thanks_for}.
+    That was a great {thanks_for}, thank you.
+    Thank you, I'll try that on {weekday}.
+    Thanks so much for the {thanks_for}!
+    [goodbyes_fixed]
+    Goodbye!
+    Bye, talk to you later.
+    See you tomorrow.
+    I have to go now, bye.
+    Good night!
+    Bye for now.
+    Talk soon.
+    Catch you later.
+    That's all for today, thanks.
+    I'm going to bed now. Good night.
+    [goodbyes]
+    Have a nice {period}!
+    I'm off to {go_place}. Bye!
+    See you on {weekday}!
+    Okay, I have to {task} now. Bye!
+    Talk to you on {weekday}.
+    Bye! Enjoy your {period}.
+    [short]
+    Yes.
+    No.
+    Okay.
+    Okay, thanks.
+    Really?
+    Sure.
+    Cool!
+    Wow.
+    Hmm, maybe.
+    I see.
+    Got it.
+    That's funny.
+    Nice!
+    Of course.
+    Not really.
+    Great!
+    Maybe later.
+    Sounds good.
+    Yes, please.
+    No, thank you.
+    Exactly.
+    Oh, okay.
+    Wait, what?
+    I don't know.
+    Good idea.
+    [chatter]
+    It's so {weather} today.
+    It's really {weather} here in {city}.
+    The weather is so {weather} this week.
+    Is it {weather} where you are?
+    It's {weather}, and I don't want to go outside.
+    I'm going to try {hobby} this weekend.
+    This {weekday} I have to {task}.
+    Any plans for the {period}?
+    I'm thinking about taking up {hobby}.
+    I just got back from a trip to {city}.
+    I just started learning {instrument}.
+    {Relation} is visiting this weekend.
+    I had lunch with {relation} today.
+    {Relation} says hi.
+    I just had {food} for lunch.
+    I can't believe it's already {month}.
+    I've been watching a lot of {sport} lately.
+    My {pet} just did the funniest thing.
+    """
+)
+
+# Relative draw weights; families not named here weigh one.
+WEIGHTS = {
+    "geography_fixed": 0.5,
+    "animals_fixed": 0.5,
+    "science_fixed": 0.6,
+    "history_fixed": 0.4,
+    "motivation_fixed": 0.3,
+    "greetings_fixed": 0.5,
+    "about_you": 0.5,
+    "thanks_fixed": 0.3,
+    "goodbyes_fixed": 0.3,
+    "short": 0.2,
+}
