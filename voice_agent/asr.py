@@ -47,6 +47,10 @@ class WhisperASR:
             audio16k.astype(np.float32, copy=False),
             language=self.config.language,
             beam_size=self.config.beam_size,
+            # One greedy pass. Whisper's default falls back to sampling at rising
+            # temperatures when a pass looks unsure: up to five more decodes (seconds of
+            # latency on noisy audio) and a different transcript each time.
+            temperature=0.0,
             condition_on_previous_text=False,
             # Past one 30 s window, Whisper needs its timestamps to cut between windows at
             # word boundaries; without them words at the cuts are lost or repeated.

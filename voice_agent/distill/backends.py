@@ -7,14 +7,16 @@ is (that is the plan), so both backends make the same items.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
+import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from .item import ItemMaker, TeacherConfig
+from .item import ItemMaker, TeacherConfig, worker_environment
 from .plan import ItemPlan
 
 _maker: ItemMaker | None = None
@@ -45,7 +47,10 @@ def run_local(
 ) -> Iterator[dict[str, Any]]:
     """Rows of `plans` from `workers` processes, a few items ahead of what is consumed."""
     context = multiprocessing.get_context("spawn")  # no forked copies of loaded models/threads
-    with ProcessPoolExecutor(workers, context, _start_worker, (config,)) as pool:
+    with (
+        _environment(worker_environment(config)),
+        ProcessPoolExecutor(workers, context, _start_worker, (config,)) as pool,
+    ):
         pending = iter(plans)
         running: set[Future[dict[str, Any]]] = set()
         for plan in pending:
@@ -59,6 +64,21 @@ def run_local(
                     running.add(pool.submit(_make, plan))
                     break
                 yield future.result()
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set for the processes started inside the block (spawned workers copy os.environ)."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class _RayMaker:
@@ -90,7 +110,8 @@ def run_ray(
     else:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     try:
-        maker = ray.remote(num_cpus=config.threads)(_RayMaker)
+        runtime_env = {"env_vars": worker_environment(config)}
+        maker = ray.remote(num_cpus=config.threads, runtime_env=runtime_env)(_RayMaker)
         pool = ActorPool([maker.remote(config) for _ in range(workers)])
         yield from pool.map_unordered(lambda actor, plan: actor.make.remote(plan), plans)
     finally:

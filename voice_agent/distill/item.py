@@ -53,6 +53,18 @@ class TeacherConfig:
     speech2_bitrate: int = 24_000
 
 
+def worker_environment(config: TeacherConfig) -> dict[str, str]:
+    """Thread counts a worker process must start with (they are read when numpy loads).
+
+    Whisper's features are a numpy matrix product, and OpenBLAS sums in a different order
+    with a different thread count: the features, and now and then a word of the transcript,
+    change with it. Ray sets these for its actors; local workers get them too, so an item
+    is the same wherever it is made.
+    """
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return {name: str(config.threads) for name in names}
+
+
 def build_engine(config: TeacherConfig) -> CascadeEngine:
     from ..asr import ASRConfig, WhisperASR
     from ..llm import ChatLLM, LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM

@@ -55,7 +55,7 @@ CHATS = {
     answer: People in {country} mostly speak {language}.
     answer: In {country}, most people speak {language}.
     again: And in {country}? | What about {country}? | And what do they speak in {country}?
-    then: Is it hard to learn? | How do you say hello in that language?
+    then: Is it hard to learn?
     then: Is it spoken anywhere else? | Why is that? | Can you teach me a word in it?
     then: Is it similar to any other language? | Tell me more about it.
     then2: Are those two languages related? | Which of the two is easier to learn?
@@ -167,16 +167,6 @@ CHATS = {
     then: Can you say that more simply? | Is it a common word?
     then2: Can you use both words in one sentence? | Which of those two words is more common?
     then2: Are those two words related?
-    [translation]
-    kind: question
-    rows: translations
-    ask: How do you say {phrase} in {language}? | What's {phrase} in {language}?
-    ask: How would I say {phrase} in {language}?
-    answer: In {language}, you say {translation}. | You say {translation}.
-    again: And how do you say {phrase} in {language}? | What about {phrase} in {language}?
-    then: Can you say it more slowly? | How do you spell that? | Is that formal or informal?
-    then: What does it mean word for word? | How do I pronounce it? | Can you use it in a sentence?
-    then2: Can you say both of those again? | Which one is easier to pronounce?
     [landmark]
     kind: question
     rows: landmarks

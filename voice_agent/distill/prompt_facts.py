@@ -203,22 +203,6 @@ WORDS = records(
     "word meaning",
 )
 
-TRANSLATIONS = records(
-    """
-    hello|Spanish|hola; thank you|Spanish|gracias; good morning|Spanish|buenos dias
-    goodbye|Spanish|adios; please|Spanish|por favor; good night|Spanish|buenas noches
-    hello|French|bonjour; thank you|French|merci; goodbye|French|au revoir
-    please|French|s'il vous plait; good night|French|bonne nuit; hello|German|hallo
-    thank you|German|danke; good morning|German|guten Morgen; goodbye|German|auf Wiedersehen
-    please|German|bitte; good night|German|gute Nacht; hello|Italian|ciao
-    thank you|Italian|grazie; good morning|Italian|buongiorno; goodbye|Italian|arrivederci
-    please|Italian|per favore; good night|Italian|buona notte; good morning|Portuguese|bom dia
-    thank you|Portuguese|obrigado, or obrigada if you are a woman; good night|Portuguese|boa noite
-    please|Portuguese|por favor
-    """,
-    "phrase language translation",
-)
-
 LANDMARKS = records(
     """
     the Eiffel Tower|in Paris, France; the Colosseum|in Rome, Italy; the Taj Mahal|in Agra, India
@@ -400,7 +384,6 @@ TABLES = {
     "colors": COLOR_MIXES,
     "baby_animals": BABY_ANIMALS,
     "words": WORDS,
-    "translations": TRANSLATIONS,
     "landmarks": LANDMARKS,
     "units": UNITS,
     "dish_origins": DISH_ORIGINS,

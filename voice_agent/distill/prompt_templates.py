@@ -188,6 +188,8 @@ QUESTIONS = groups(
     """
 )
 
+# No requests in or about other languages' words: the assistant's voice and ASR are
+# English only, and would garble them.
 REQUESTS = groups(
     """
     [jokes]
@@ -269,14 +271,10 @@ REQUESTS = groups(
     Tell me about {landmark}.
     Give me three facts about {planet}.
     Explain {concept} in simple words.
-    [language]
-    Teach me how to say {tphrase} in {language}.
-    Help me practice my {language}.
-    Count to ten in {language}.
+    [words]
     Give me a word that rhymes with {rhyme}.
     Spell the word {word} for me.
     Give me a synonym for {word}.
-    Teach me a new word in {language}.
     Use the word {word} in a sentence.
     [recommend]
     Recommend a {recommend} for {situation}.

@@ -286,12 +286,6 @@ SLOTS: dict[str, list[str]] = {
         whale, frog, squirrel, snail, giraffe, hedgehog
         """
     ),
-    "tphrase": items(
-        """
-        hello, thank you, good morning, goodbye, please, how are you, I love you,
-        where is the train station, nice to meet you, excuse me, happy birthday, good luck
-        """
-    ),
     "dream": items(
         """
         fly, learn to dance, become a chef, see the ocean, make a new friend, win a race,
