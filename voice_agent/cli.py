@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .codec.cli import add_codec_commands, run_codec_command
 from .config import add_server_arguments, server_config_from_args
 from .distill.cli import add_distill_commands, run_distill_command, run_stats_command
 from .talk.main import add_talk_arguments, run_talk
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(commands)
     add_talk_arguments(commands)
     add_distill_commands(commands)
+    add_codec_commands(commands)
     return parser
 
 
@@ -151,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_distill_command(args)
     elif args.command == "distill-stats":
         return run_stats_command(args)
+    elif args.command in ("train-codec", "eval-codec"):
+        return run_codec_command(args)
     elif args.command == "corpus":
         from .bench import corpus
 
