@@ -167,7 +167,7 @@ Teacher settings:
 ## Loading
 ```python
 from datasets import load_dataset
-data = load_dataset("parquet", data_dir="{root.name}/{DATA_DIR}", split="train")
+data = load_dataset("parquet", data_dir="{root}/{DATA_DIR}", split="train")
 data[0]["speech1"]["array"]  # needs soundfile (datasets 3) or torchcodec (datasets 4 and later)
 ```
 Without `datasets`: `pyarrow.parquet.read_table(...)`, then decode the Ogg/Opus bytes with
