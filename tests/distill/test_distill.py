@@ -181,3 +181,12 @@ def test_changed_settings_are_refused(local_run: Path) -> None:
     )
     assert done.returncode == 2
     assert "seed" in done.stderr and "other settings" in done.stderr
+
+
+def test_a_dead_llm_server_stops_the_run_without_recording_failures(tmp_path: Path) -> None:
+    out = tmp_path / "dead-llm"
+    command = distill_command(out, "--llm-url", "http://127.0.0.1:9/v1")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "cannot reach the LLM server" in done.stderr and "run the same command" in done.stderr
+    assert not list((out / "data").glob("*.parquet"))  # nothing marked done: a rerun retries

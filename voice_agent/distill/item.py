@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..audio import MODEL_RATE, resample
-from ..engines.base import Message, ReplyAudio, ReplyRequest
+from ..engines.base import EngineError, Message, ReplyAudio, ReplyRequest
 from ..engines.cascade import CascadeEngine
 from ..evaluation import word_error_rate
 from ..oggopus import decode_ogg_opus, encode_ogg_opus
@@ -99,9 +99,15 @@ class ItemMaker:
         self._loop = asyncio.new_event_loop()
 
     def make(self, plan: ItemPlan) -> dict[str, Any]:
-        """The item's row, or a failure record ({'id', 'index', 'error'}); never raises."""
+        """The item's row, or a failure record ({'id', 'index', 'error'}); never raises.
+
+        A failure of the LLM server is marked `retry`: it says nothing about the item, so
+        the runner stops instead of recording it, and a rerun makes the item after all.
+        """
         try:
             return self._loop.run_until_complete(self._make(plan))
+        except EngineError as exc:
+            return {"id": plan.id, "index": plan.index, "error": str(exc), "retry": True}
         except Exception as exc:  # one bad item is recorded and skipped, never fatal
             return {
                 "id": plan.id,

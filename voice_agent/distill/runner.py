@@ -89,6 +89,11 @@ def _make_shards(
     bar = _progress_bar(options, len(plans))
     try:
         for row in rows:
+            if row.get("retry"):
+                raise DistillError(
+                    f"item {row['id']}: {row['error']}; finished shards are kept, so run the "
+                    "same command again once that is fixed"
+                )
             shard = shard_of[row["index"]]
             collected[shard.number].append(row)
             if "error" in row:
