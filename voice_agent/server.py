@@ -30,23 +30,9 @@ WS_CLOSE_TRY_AGAIN_LATER = 1013
 
 def build_engines(config: ServerConfig) -> dict[str, Engine]:
     """Load the models of the configured engine (blocking: call before serving)."""
-    from .asr import ASRConfig, WhisperASR
-    from .engines.cascade import CascadeEngine
-    from .llm import ChatLLM, LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
-    from .tts import PiperTTS, TTSConfig
+    from .engines.cascade import build_cascade_engine
 
-    asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
-    llm: ChatLLM
-    if config.llm_url:
-        llm = OpenAIChatLLM(
-            OpenAIChatConfig(config.llm_url, model=config.llm_name, api_key=config.llm_api_key)
-        )
-    else:
-        llm = LlamaCppLLM(
-            LlamaConfig(model_path=config.llm_model or None, threads=config.llm_threads)
-        )
-    tts = PiperTTS(TTSConfig(model_path=config.tts_voice or None))
-    return {"cascade": CascadeEngine(asr, llm, tts)}
+    return {"cascade": build_cascade_engine(config)}
 
 
 def wants_beta(request: web.Request) -> bool:

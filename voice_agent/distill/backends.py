@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from .item import ItemMaker, TeacherConfig, worker_environment
@@ -52,17 +53,13 @@ def run_local(
         ProcessPoolExecutor(workers, context, _start_worker, (config,)) as pool,
     ):
         pending = iter(plans)
-        running: set[Future[dict[str, Any]]] = set()
-        for plan in pending:
-            running.add(pool.submit(_make, plan))
-            if len(running) >= 2 * workers:
-                break
+        # A few items ahead of what is consumed, so no worker waits and little is in flight.
+        running = {pool.submit(_make, plan) for plan in itertools.islice(pending, 2 * workers)}
         while running:
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                for plan in pending:  # refill one for each finished
+                if (plan := next(pending, None)) is not None:
                     running.add(pool.submit(_make, plan))
-                    break
                 yield future.result()
 
 

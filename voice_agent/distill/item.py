@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from ..audio import MODEL_RATE, resample
+from ..config import ServerConfig
 from ..engines.base import EngineError, Message, ReplyAudio, ReplyRequest
-from ..engines.cascade import CascadeEngine
+from ..engines.cascade import CascadeEngine, build_cascade_engine
 from ..evaluation import word_error_rate
 from ..oggopus import decode_ogg_opus, encode_ogg_opus
 from ..protocol import SessionConfig
+from ..tts import PiperTTS, TTSConfig
 from ..voices import speak
 from .augment import augment
 from .plan import ItemPlan
@@ -66,28 +68,26 @@ def worker_environment(config: TeacherConfig) -> dict[str, str]:
 
 
 def build_engine(config: TeacherConfig) -> CascadeEngine:
-    from ..asr import ASRConfig, WhisperASR
-    from ..llm import ChatLLM, LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
-    from ..tts import PiperTTS, TTSConfig
-
-    asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.threads))
-    llm: ChatLLM
-    if config.llm_url:
-        llm = OpenAIChatLLM(OpenAIChatConfig(config.llm_url, model=config.llm_name))
-    else:
-        llm = LlamaCppLLM(LlamaConfig(model_path=config.llm_model or None, threads=config.threads))
+    """The server's cascade, with the Piper noise seeded and every model on `threads`."""
+    server = ServerConfig(
+        asr_model=config.asr_model,
+        asr_threads=config.threads,
+        llm_model=config.llm_model,
+        llm_threads=config.threads,
+        llm_url=config.llm_url,
+        llm_name=config.llm_name,
+        tts_voice=config.tts_voice,
+    )
     voice = TTSConfig(
         model_path=config.tts_voice or None, seeded_noise=True, threads=config.threads
     )
-    return CascadeEngine(asr, llm, PiperTTS(voice))
+    return build_cascade_engine(server, voice)
 
 
 class ItemMaker:
     """Holds one worker's models; `make` turns a plan into a dataset row."""
 
     def __init__(self, config: TeacherConfig) -> None:
-        from ..tts import PiperTTS, TTSConfig
-
         self.config = config
         self.engine = build_engine(config)
         # User turns spoken by Piper use the bundled voice; share it when it is the assistant's.

@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from ..asr import WhisperASR
+from ..config import ServerConfig
 from ..llm import ChatLLM
 from ..streams import prefetch
 from ..text import ClauseSplitter, has_words, speakable
-from ..tts import PiperTTS
+from ..tts import PiperTTS, TTSConfig
 from .base import Message, ReplyAudio, ReplyEvent, ReplyRequest, ReplyTextStarted
 
 TTS_LOOKAHEAD_CLAUSES = 4
@@ -69,3 +70,23 @@ class CascadeEngine:
         self.asr.close()
         self.tts.close()
         await self.llm.close()
+
+
+def build_cascade_engine(config: ServerConfig, tts: TTSConfig | None = None) -> CascadeEngine:
+    """Load the cascade's models as `config` names them (blocking). `tts` overrides the voice
+    settings derived from `config.tts_voice` (the distillation data seeds its noise)."""
+    from ..asr import ASRConfig
+    from ..llm import LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
+
+    asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
+    llm: ChatLLM
+    if config.llm_url:
+        llm = OpenAIChatLLM(
+            OpenAIChatConfig(config.llm_url, model=config.llm_name, api_key=config.llm_api_key)
+        )
+    else:
+        llm = LlamaCppLLM(
+            LlamaConfig(model_path=config.llm_model or None, threads=config.llm_threads)
+        )
+    voice = PiperTTS(tts or TTSConfig(model_path=config.tts_voice or None))
+    return CascadeEngine(asr, llm, voice)
