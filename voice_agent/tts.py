@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +37,17 @@ class PiperTTS:
             model, model_config = config.model_path, config.model_path + ".json"
         else:
             model, model_config = default_voice_paths()
-        self._voice = PiperVoice.load(model, config_path=model_config)
         self._seeded: SeededNoiseSession | None = None
         if config.seeded_noise or config.threads:
+            # Our own session in place of the one PiperVoice.load would make (and load twice).
+            from piper.config import PiperConfig
+
             self._seeded = SeededNoiseSession(model, config.threads, config.seeded_noise)
-            self._voice.session = self._seeded
+            with open(model_config, encoding="utf-8") as handle:
+                voice_config = PiperConfig.from_dict(json.load(handle))
+            self._voice = PiperVoice(session=self._seeded, config=voice_config)  # type: ignore[arg-type]
+        else:
+            self._voice = PiperVoice.load(model, config_path=model_config)
         self._synthesis = SynthesisConfig(length_scale=config.length_scale, volume=config.volume)
         self.config = config
         self.sample_rate: int = self._voice.config.sample_rate
