@@ -6,9 +6,9 @@ import sys
 
 
 def main() -> int:
-    from .asr import default_whisper_path
-    from .llm import default_gguf_path
-    from .vad import silero_model_path
+    from voice_agent.models.asr import default_whisper_path
+    from voice_agent.models.llm import default_gguf_path
+    from voice_agent.models.vad import silero_model_path
 
     checks = {
         "Silero VAD (silero-vad)": silero_model_path(),

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .codec.cli import add_codec_commands, run_codec_command
-from .config import add_server_arguments, server_config_from_args
-from .distill.cli import add_distill_commands, run_distill_command, run_stats_command
-from .talk.main import add_talk_arguments, run_talk
+from voice_agent.codec.cli import add_codec_commands, run_codec_command
+from voice_agent.config import add_server_arguments, server_config_from_args
+from voice_agent.distill.cli import add_distill_commands, run_distill_command, run_stats_command
+from voice_agent.talk.main import add_talk_arguments, run_talk
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
-    from .bench.runner import DEFAULT_CORPUS
+    from voice_agent.bench.runner import DEFAULT_CORPUS
 
     bench = commands.add_parser(
         "bench",
@@ -110,10 +110,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import asyncio
     import time
 
-    from .bench.runner import BenchConfig, run_bench
+    from voice_agent.bench.runner import BenchConfig, run_bench
 
     if args.ice_host_addresses:
-        from .webrtc import restrict_host_addresses
+        from voice_agent.gateway.webrtc import restrict_host_addresses
 
         restrict_host_addresses(args.ice_host_addresses)
     if args.sessions < 1 or args.turns < 1:
@@ -142,7 +142,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        from .server import serve
+        from voice_agent.gateway.server import serve
 
         serve(server_config_from_args(args))
     elif args.command == "bench":
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command in ("train-codec", "eval-codec"):
         return run_codec_command(args)
     elif args.command == "corpus":
-        from .bench import corpus
+        from voice_agent.bench import corpus
 
         count = args.count if args.count is not None else len(corpus.plan())
         items = corpus.build(args.out, count)

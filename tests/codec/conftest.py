@@ -13,7 +13,7 @@ import pytest
 
 from tests.speech import espeak
 from voice_agent.audio import resample
-from voice_agent.oggopus import encode_ogg_opus
+from voice_agent.audio.oggopus import encode_ogg_opus
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -49,7 +49,7 @@ USER_VOICES = ["en-us", "en-gb", "en-gb-scotland", "en-029", "en-us", "en-gb-x-r
 @pytest.fixture(scope="session")
 def piper_24k() -> list[np.ndarray]:
     """The assistant's replies in the Piper voice at 24 kHz."""
-    from voice_agent.tts import PiperTTS, TTSConfig
+    from voice_agent.models.tts import PiperTTS, TTSConfig
 
     tts = PiperTTS(TTSConfig(threads=2))
     try:

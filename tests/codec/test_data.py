@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from tests.codec.conftest import DIALOGUE
+from voice_agent.audio.wavfile import write_wav
 from voice_agent.codec.data import CropBatches, find_items, load_all, split_items
-from voice_agent.wavfile import write_wav
 
 
 def test_parquet_dataset_gives_both_voices_with_their_texts(

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voice_agent.audio.wavfile import read_wav, write_wav
 from voice_agent.codec.evaluate import main as evaluate
 from voice_agent.codec.evaluate import stream_through
 from voice_agent.codec.model import load_codec
-from voice_agent.wavfile import read_wav, write_wav
 
 ROLE_METRICS = {
     "items",

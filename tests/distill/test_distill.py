@@ -73,7 +73,7 @@ def item_indices(out: Path) -> list[int]:
 def test_items_are_faithful_and_load_with_datasets(local_run: Path) -> None:
     from datasets import load_dataset
 
-    from voice_agent.asr import ASRConfig, WhisperASR
+    from voice_agent.models.asr import ASRConfig, WhisperASR
 
     data = load_dataset("parquet", data_dir=str(local_run / "data"), split="train")
     assert item_indices(local_run) == list(range(COUNT))

@@ -4,7 +4,7 @@ import json
 import urllib.request
 from typing import Any
 
-from voice_agent.asr import ASRConfig, WhisperASR
+from voice_agent.models.asr import ASRConfig, WhisperASR
 
 _asr: WhisperASR | None = None
 

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ARTIFACTS, ServerProcess, free_port, start_server
 from tests.realtime_client import RealtimeClient
 from tests.speech import espeak, silence
-from voice_agent.llm import default_gguf_path
+from voice_agent.models.llm import default_gguf_path
 
 pytestmark = pytest.mark.e2e
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from tests.speech import espeak
-from voice_agent.asr import ASRConfig, WhisperASR
 from voice_agent.audio import resample
 from voice_agent.engines.base import Message, ReplyAudio, ReplyRequest, ReplyTextStarted
 from voice_agent.engines.cascade import CascadeEngine
 from voice_agent.evaluation import word_error_rate
-from voice_agent.llm import LlamaConfig, LlamaCppLLM
-from voice_agent.tts import PiperTTS, TTSConfig
+from voice_agent.models.asr import ASRConfig, WhisperASR
+from voice_agent.models.llm import LlamaConfig, LlamaCppLLM
+from voice_agent.models.tts import PiperTTS, TTSConfig
 
 
 @pytest.fixture(scope="module")

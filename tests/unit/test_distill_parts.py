@@ -8,6 +8,7 @@ import pytest
 
 from tests.speech import espeak
 from voice_agent.audio import resample
+from voice_agent.audio.oggopus import OggOpusError, decode_ogg_opus, encode_ogg_opus
 from voice_agent.distill.augment import RATE, Augmentation, augment, draw_augmentation
 from voice_agent.distill.plan import Planner
 from voice_agent.distill.prompts import Prompt
@@ -20,8 +21,7 @@ from voice_agent.distill.shards import (
     shards_for,
     write_shard,
 )
-from voice_agent.oggopus import OggOpusError, decode_ogg_opus, encode_ogg_opus
-from voice_agent.tts import PiperTTS, TTSConfig
+from voice_agent.models.tts import PiperTTS, TTSConfig
 
 
 def rms(audio: np.ndarray) -> float:
@@ -107,7 +107,7 @@ def test_plans_depend_only_on_seed_and_index() -> None:
 
 
 def test_drawn_espeak_voices_exist() -> None:
-    from voice_agent.voices import speak
+    from voice_agent.models.voices import speak
 
     planner = Planner([Prompt("p", "question", "Hello there.")], seed=0)
     voices = {planner.plan(i).voice for i in range(60)}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voice_agent import audio
-from voice_agent.protocol import (
+from voice_agent.realtime.protocol import (
     AudioFormat,
     ProtocolError,
     SessionConfig,
@@ -34,8 +34,8 @@ def error_code(call) -> str:
 
 
 def test_every_client_event_has_a_session_handler() -> None:
-    from voice_agent.protocol import CLIENT_EVENTS
-    from voice_agent.session import Session
+    from voice_agent.realtime.protocol import CLIENT_EVENTS
+    from voice_agent.turns.session import Session
 
     missing = [e for e in CLIENT_EVENTS if not hasattr(Session, "_on_" + e.replace(".", "_"))]
     assert missing == []

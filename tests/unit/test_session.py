@@ -16,9 +16,9 @@ import pytest
 
 from tests.realtime_client import text_item
 from voice_agent.engines.base import EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
-from voice_agent.protocol import SessionConfig, TurnDetection
-from voice_agent.session import AudioSink, Session, SessionLimits
-from voice_agent.workers import ModelWorker
+from voice_agent.models.workers import ModelWorker
+from voice_agent.realtime.protocol import SessionConfig, TurnDetection
+from voice_agent.turns.session import AudioSink, Session, SessionLimits
 
 RATE = 24_000
 CLAUSE_S = 0.5

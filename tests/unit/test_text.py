@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from voice_agent.conversation import Segment, text_heard
 from voice_agent.evaluation import word_error_rate
 from voice_agent.text import ClauseSplitter, speakable, truncate_to_fraction
+from voice_agent.turns.conversation import Segment, text_heard
 
 
 def split(deltas: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.speech import espeak, silence
 from voice_agent.bench.corpus import speech_bounds
-from voice_agent.vad import SileroVAD, SpeechDetector
+from voice_agent.models.vad import SileroVAD, SpeechDetector
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,12 @@ import av
 import numpy as np
 
 from tests.unit.test_session import CLAUSES, Harness, ScriptedEngine
-from voice_agent.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, ReplyAudioTrack, frame_to_mono
+from voice_agent.gateway.webrtc_audio import (
+    FRAME_SAMPLES,
+    TRACK_RATE,
+    ReplyAudioTrack,
+    frame_to_mono,
+)
 
 
 def recording_track() -> tuple[ReplyAudioTrack, list[tuple[str, str]]]:

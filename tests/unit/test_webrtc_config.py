@@ -6,7 +6,7 @@ import pytest
 
 from voice_agent.bench.webrtc_client import calls_url
 from voice_agent.config import ServerConfig
-from voice_agent.webrtc import ice_servers
+from voice_agent.gateway.webrtc import ice_servers
 
 
 def test_no_ice_servers_by_default() -> None:

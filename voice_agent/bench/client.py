@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from ..audio import float_to_pcm16, pcm16_to_float
-from .corpus import RATE
+from voice_agent.audio import float_to_pcm16, pcm16_to_float
+from voice_agent.bench.corpus import RATE
 
 CHUNK_S = 0.02
 CHUNK = int(RATE * CHUNK_S)

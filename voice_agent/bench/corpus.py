@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio import resample
-from ..tts import PiperTTS, TTSConfig
-from ..voices import Voice, speak
-from ..wavfile import write_wav
-from .prompts import INTERRUPTIONS, all_prompts
+from voice_agent.audio import resample
+from voice_agent.audio.wavfile import write_wav
+from voice_agent.bench.prompts import INTERRUPTIONS, all_prompts
+from voice_agent.models.tts import PiperTTS, TTSConfig
+from voice_agent.models.voices import Voice, speak
 
 RATE = 24_000
 MANIFEST = "manifest.jsonl"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .client import TurnResult
+from voice_agent.bench.client import TurnResult
 
 Figure = tuple[str, str, Callable[[TurnResult], float | None]]
 

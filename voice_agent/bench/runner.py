@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluation import word_error_rate
-from . import corpus, report
-from .client import BenchSession, Interruption, TurnFailed, TurnResult
+from voice_agent.bench import corpus, report
+from voice_agent.bench.client import BenchSession, Interruption, TurnFailed, TurnResult
+from voice_agent.evaluation import word_error_rate
 
 DEFAULT_CORPUS = Path.home() / ".cache" / "voice-agent" / "bench-corpus"
 
@@ -139,7 +139,7 @@ async def _run_turns(run: Run, targets: dict[str, str]) -> list[TurnResult]:
 
 def session_class(config: BenchConfig) -> type[BenchSession]:
     if config.transport == "webrtc":
-        from .webrtc_client import WebRTCBenchSession
+        from voice_agent.bench.webrtc_client import WebRTCBenchSession
 
         return WebRTCBenchSession
     return BenchSession
@@ -174,8 +174,8 @@ async def _one_turn(
 def _check_transcripts(results: list[TurnResult], progress: bool) -> None:
     """WER of what the server heard, and of what its reply audio says (Whisper, after the
     run so that it does not steal CPU from the server while latency is measured)."""
-    from ..asr import ASRConfig, WhisperASR
-    from ..audio import resample
+    from voice_agent.audio import resample
+    from voice_agent.models.asr import ASRConfig, WhisperASR
 
     asr = WhisperASR(ASRConfig())
     todo = [r for r in results if r.error is None]

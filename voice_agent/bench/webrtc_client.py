@@ -22,10 +22,10 @@ import numpy as np
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
-from ..audio import StreamResampler, float_to_pcm16
-from ..webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
-from .client import AUDIBLE_RMS, BenchSession, Received, TurnFailed
-from .corpus import RATE
+from voice_agent.audio import StreamResampler, float_to_pcm16
+from voice_agent.bench.client import AUDIBLE_RMS, BenchSession, Received, TurnFailed
+from voice_agent.bench.corpus import RATE
+from voice_agent.gateway.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
 
 
 def calls_url(url: str) -> str:

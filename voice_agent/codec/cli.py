@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import HelpFormatter, add_eval_arguments, add_train_arguments
+from voice_agent.codec.options import HelpFormatter, add_eval_arguments, add_train_arguments
 
 
 def add_codec_commands(commands: argparse._SubParsersAction) -> None:
@@ -29,11 +29,11 @@ def add_codec_commands(commands: argparse._SubParsersAction) -> None:
 
 def run_codec_command(args: argparse.Namespace) -> int:
     if args.command == "train-codec":
-        from . import train
+        from voice_agent.codec import train
 
         return train.run(args)
     if args.command == "eval-codec":
-        from . import evaluate
+        from voice_agent.codec import evaluate
 
         return evaluate.run(args)
     raise ValueError(f"not a codec command: {args.command}")

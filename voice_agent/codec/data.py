@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from ..audio import resample
-from ..oggopus import decode_ogg_opus
-from ..wavfile import read_wav
+from voice_agent.audio import resample
+from voice_agent.audio.oggopus import decode_ogg_opus
+from voice_agent.audio.wavfile import read_wav
 
 ROLES = ("assistant", "user", "wav")  # speech2, speech1, a WAV file
 _COLUMNS = {"speech2": ("assistant", "text2"), "speech1": ("user", "text1")}

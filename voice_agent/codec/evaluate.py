@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..audio import resample
-from ..evaluation import normalize_words, word_error_rate
-from ..wavfile import write_wav
-from .data import AudioItem, find_items, split_items
-from .losses import MultiScaleMelLoss
-from .model import Codec, load_codec, num_parameters
-from .options import HelpFormatter, add_eval_arguments
+from voice_agent.audio import resample
+from voice_agent.audio.wavfile import write_wav
+from voice_agent.codec.data import AudioItem, find_items, split_items
+from voice_agent.codec.losses import MultiScaleMelLoss
+from voice_agent.codec.model import Codec, load_codec, num_parameters
+from voice_agent.codec.options import HelpFormatter, add_eval_arguments
+from voice_agent.evaluation import normalize_words, word_error_rate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +139,7 @@ def evaluate_role(
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..asr import ASRConfig, WhisperASR
+    from voice_agent.models.asr import ASRConfig, WhisperASR
 
     torch.set_num_threads(args.threads)
     codec = load_codec(args.checkpoint).for_inference()

@@ -44,7 +44,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 
-from .quantizer import ResidualVQ
+from voice_agent.codec.quantizer import ResidualVQ
 
 
 @dataclass(frozen=True)

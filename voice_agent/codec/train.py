@@ -32,16 +32,23 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .data import CropBatches, find_items, load_all, split_items
-from .losses import (
+from voice_agent.codec.data import CropBatches, find_items, load_all, split_items
+from voice_agent.codec.losses import (
     LossConfig,
     MultiScaleSTFTDiscriminator,
     ReconstructionLoss,
     discriminator_loss,
     generator_losses,
 )
-from .model import PRESETS, Codec, CodecConfig, num_parameters, preset, save_checkpoint
-from .options import HelpFormatter, add_train_arguments
+from voice_agent.codec.model import (
+    PRESETS,
+    Codec,
+    CodecConfig,
+    num_parameters,
+    preset,
+    save_checkpoint,
+)
+from voice_agent.codec.options import HelpFormatter, add_train_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio import decode, encode, resample
+from voice_agent.audio import decode, encode, resample
 
 RATE = 16_000
 

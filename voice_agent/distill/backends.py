@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from .item import ItemMaker, TeacherConfig, worker_environment
-from .plan import ItemPlan
+from voice_agent.distill.item import ItemMaker, TeacherConfig, worker_environment
+from voice_agent.distill.plan import ItemPlan
 
 _maker: ItemMaker | None = None
 

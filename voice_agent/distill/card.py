@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean, median
 
-from .shards import DATA_DIR, read_failures, read_table, shard_files
+from voice_agent.distill.shards import DATA_DIR, read_failures, read_table, shard_files
 
 _COLUMNS = [
     "kind",
@@ -171,7 +171,7 @@ data = load_dataset("parquet", data_dir="{root}/{DATA_DIR}", split="train")
 data[0]["speech1"]["array"]  # needs soundfile (datasets 3) or torchcodec (datasets 4 and later)
 ```
 Without `datasets`: `pyarrow.parquet.read_table(...)`, then decode the Ogg/Opus bytes with
-`soundfile`, PyAV or `voice_agent.oggopus.decode_ogg_opus`.
+`soundfile`, PyAV or `voice_agent.audio.oggopus.decode_ogg_opus`.
 """
     path = root / "README.md"
     path.write_text(card)

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..protocol import SessionConfig
+from voice_agent.realtime.protocol import SessionConfig
 
 
 def add_distill_commands(commands: argparse._SubParsersAction) -> None:
@@ -83,9 +83,9 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def run_distill_command(args: argparse.Namespace) -> int:
-    from .item import TeacherConfig
-    from .prompts import PromptFileError
-    from .runner import DistillError, DistillOptions, run_distill
+    from voice_agent.distill.item import TeacherConfig
+    from voice_agent.distill.prompts import PromptFileError
+    from voice_agent.distill.runner import DistillError, DistillOptions, run_distill
 
     teacher = TeacherConfig(
         asr_model=args.asr_model,
@@ -125,7 +125,7 @@ def run_distill_command(args: argparse.Namespace) -> int:
 
 
 def run_stats_command(args: argparse.Namespace) -> int:
-    from .card import collect_stats, plot_durations, summary_lines
+    from voice_agent.distill.card import collect_stats, plot_durations, summary_lines
 
     try:
         stats = collect_stats(args.dir)

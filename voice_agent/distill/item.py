@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import MODEL_RATE, resample
-from ..config import ServerConfig
-from ..engines.base import EngineError, Message, ReplyAudio, ReplyRequest
-from ..engines.cascade import CascadeEngine, build_cascade_engine
-from ..evaluation import word_error_rate
-from ..oggopus import decode_ogg_opus, encode_ogg_opus
-from ..protocol import SessionConfig
-from ..tts import PiperTTS, TTSConfig
-from ..voices import speak
-from .augment import augment
-from .plan import ItemPlan
+from voice_agent.audio import MODEL_RATE, resample
+from voice_agent.audio.oggopus import decode_ogg_opus, encode_ogg_opus
+from voice_agent.config import ServerConfig
+from voice_agent.distill.augment import augment
+from voice_agent.distill.plan import ItemPlan
+from voice_agent.engines.base import EngineError, Message, ReplyAudio, ReplyRequest
+from voice_agent.engines.cascade import CascadeEngine, build_cascade_engine
+from voice_agent.evaluation import word_error_rate
+from voice_agent.models.tts import PiperTTS, TTSConfig
+from voice_agent.models.voices import speak
+from voice_agent.realtime.protocol import SessionConfig
 
 SPEECH1_RATE = MODEL_RATE  # what the cascade's ASR and VAD consume
 SPEECH2_RATE = 24_000  # Opus's rate nearest above Piper's 22.05 kHz

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..voices import Voice
-from .augment import Augmentation, draw_augmentation
-from .prompts import Prompt
+from voice_agent.distill.augment import Augmentation, draw_augmentation
+from voice_agent.distill.prompts import Prompt
+from voice_agent.models.voices import Voice
 
 # espeak-ng's English accents, weighted: Whisper tiny.en mishears the rarer ones (Scottish,
 # Caribbean, New York, Lancaster, West Midlands) two to three times as often, so they are a

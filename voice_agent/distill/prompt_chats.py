@@ -9,7 +9,7 @@ row), `again` asks the same about another row, `then` is a follow-up to the last
 
 from __future__ import annotations
 
-from .prompt_words import fields, groups
+from voice_agent.distill.prompt_words import fields, groups
 
 CHATS = {
     name: fields(keyed_lines)

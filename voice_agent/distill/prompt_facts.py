@@ -7,7 +7,7 @@ tips, jokes and names are our own words. Rows split on newlines or ';', fields o
 
 from __future__ import annotations
 
-from .prompt_words import records
+from voice_agent.distill.prompt_words import records
 
 COUNTRIES = records(
     """

@@ -6,7 +6,7 @@ slot fillings cannot crowd out the others. A family without slots is a fixed lis
 
 from __future__ import annotations
 
-from .prompt_words import groups
+from voice_agent.distill.prompt_words import groups
 
 # Said before a question now and then, so that not every question starts with its wh-word.
 QUESTION_OPENERS = ["Hey,", "Quick question,", "I was wondering,", "Okay, so"]

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from voice_agent.distill import prompt_chats, prompt_facts, prompt_templates, prompt_words
 from voice_agent.engines.base import Message
-
-from . import prompt_chats, prompt_facts, prompt_templates, prompt_words
 
 # The mix of the bundled set: "long" is a few sentences of context and then a question or a
 # request; "follow_up" continues a short conversation given as its history.

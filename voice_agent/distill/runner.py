@@ -10,12 +10,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backends import run_local, run_ray
-from .card import write_card
-from .item import TeacherConfig
-from .plan import ItemPlan, Planner
-from .prompts import bundled_prompts_path, load_prompts
-from .shards import Shard, is_complete, remove_temporaries, shards_for, write_shard
+from voice_agent.distill.backends import run_local, run_ray
+from voice_agent.distill.card import write_card
+from voice_agent.distill.item import TeacherConfig
+from voice_agent.distill.plan import ItemPlan, Planner
+from voice_agent.distill.prompts import bundled_prompts_path, load_prompts
+from voice_agent.distill.shards import (
+    Shard,
+    is_complete,
+    remove_temporaries,
+    shards_for,
+    write_shard,
+)
 
 MANIFEST = "distill.json"
 

@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from ..asr import WhisperASR
-from ..config import ServerConfig
-from ..llm import ChatLLM
-from ..streams import prefetch
-from ..text import ClauseSplitter, has_words, speakable
-from ..tts import PiperTTS, TTSConfig
-from .base import Message, ReplyAudio, ReplyEvent, ReplyRequest, ReplyTextStarted
+from voice_agent.config import ServerConfig
+from voice_agent.engines.base import Message, ReplyAudio, ReplyEvent, ReplyRequest, ReplyTextStarted
+from voice_agent.models.asr import WhisperASR
+from voice_agent.models.llm import ChatLLM
+from voice_agent.models.tts import PiperTTS, TTSConfig
+from voice_agent.streams import prefetch
+from voice_agent.text import ClauseSplitter, has_words, speakable
 
 TTS_LOOKAHEAD_CLAUSES = 4
 
@@ -75,8 +75,8 @@ class CascadeEngine:
 def build_cascade_engine(config: ServerConfig, tts: TTSConfig | None = None) -> CascadeEngine:
     """Load the cascade's models as `config` names them (blocking). `tts` overrides the voice
     settings derived from `config.tts_voice` (the distillation data seeds its noise)."""
-    from ..asr import ASRConfig
-    from ..llm import LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
+    from voice_agent.models.asr import ASRConfig
+    from voice_agent.models.llm import LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
 
     asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
     llm: ChatLLM

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 import aiohttp
 import numpy as np
 
-from ..audio import MODEL_RATE, StreamResampler, float_to_pcm16, pcm16_to_float
-from .state import TalkState, Turn
+from voice_agent.audio import MODEL_RATE, StreamResampler, float_to_pcm16, pcm16_to_float
+from voice_agent.talk.state import TalkState, Turn
 
 WIRE_RATE = 24_000
 AUDIO_DELTAS = ("response.output_audio.delta", "response.audio.delta")

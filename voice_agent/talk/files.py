@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import wavfile
-from .devices import BLOCK_S, AudioDeviceError
+from voice_agent.audio import wavfile
+from voice_agent.talk.devices import BLOCK_S, AudioDeviceError
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

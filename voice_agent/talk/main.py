@@ -13,13 +13,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from ..wavfile import write_wav
-from .client import ServerGone, TalkClient, TalkOptions
-from .devices import AudioDeviceError, Microphone, Speaker, list_devices
-from .files import FileMicrophone, RecordingSpeaker
-from .keys import key_presses
-from .state import TalkState
-from .ui import PlainOutput, render
+from voice_agent.audio.wavfile import write_wav
+from voice_agent.talk.client import ServerGone, TalkClient, TalkOptions
+from voice_agent.talk.devices import AudioDeviceError, Microphone, Speaker, list_devices
+from voice_agent.talk.files import FileMicrophone, RecordingSpeaker
+from voice_agent.talk.keys import key_presses
+from voice_agent.talk.state import TalkState
+from voice_agent.talk.ui import PlainOutput, render
 
 QUIET_AFTER_FILES_S = 2.0  # scripted mode ends this long after the last reply, once input ran out
 SCRIPT_GRACE_S = 120.0  # scripted mode gives up this long after its input ran out
@@ -100,7 +100,7 @@ async def _talk(args: argparse.Namespace, options: TalkOptions) -> int:
         mic, speaker = Microphone(_device(args.input_device)), Speaker(_device(args.output_device))
     vad = None
     if not scripted and options.mode == "full-duplex":
-        from ..vad import SileroVAD, SpeechDetector
+        from voice_agent.models.vad import SileroVAD, SpeechDetector
 
         vad = SpeechDetector(SileroVAD(), silence_duration_ms=300)
     client = TalkClient(options, mic, speaker, state, vad, on_turn_done=plain.turn_done)

@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .state import TalkState, Turn
+from voice_agent.talk.state import TalkState, Turn
 
 KEYS = {
     "full-duplex": "speak any time (headphones!) · q quit",

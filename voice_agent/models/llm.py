@@ -13,8 +13,8 @@ from typing import Protocol
 
 import aiohttp
 
-from .engines.base import EngineError, Message
-from .workers import ModelWorker
+from voice_agent.engines.base import EngineError, Message
+from voice_agent.models.workers import ModelWorker
 
 DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
 

@@ -18,10 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from . import audio
-from .conversation import Conversation, Item, Segment
-from .early import EarlyStart, Transcript
-from .engines.base import (
+from voice_agent import audio
+from voice_agent.engines.base import (
     Engine,
     EngineError,
     Message,
@@ -30,8 +28,10 @@ from .engines.base import (
     ReplyRequest,
     ReplyTextStarted,
 )
-from .input_audio import InputAudio, ms_to_samples, samples_to_ms
-from .protocol import (
+from voice_agent.engines.early import EarlyStart, Transcript
+from voice_agent.models.vad import SpeechEdge, SpeechProbability
+from voice_agent.models.workers import ModelWorker
+from voice_agent.realtime.protocol import (
     ProtocolError,
     SessionConfig,
     apply_session_update,
@@ -41,11 +41,11 @@ from .protocol import (
     new_id,
     parse_message_item,
 )
-from .response import Response, ResponseInterrupted
-from .streams import Started
-from .text import has_words
-from .vad import SpeechEdge, SpeechProbability
-from .workers import ModelWorker
+from voice_agent.streams import Started
+from voice_agent.text import has_words
+from voice_agent.turns.conversation import Conversation, Item, Segment
+from voice_agent.turns.input_audio import InputAudio, ms_to_samples, samples_to_ms
+from voice_agent.turns.response import Response, ResponseInterrupted
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import audio
-from .vad import SpeechDetector, SpeechEdge, SpeechProbability
+from voice_agent import audio
+from voice_agent.models.vad import SpeechDetector, SpeechEdge, SpeechProbability
 
 
 def ms_to_samples(ms: float) -> int:

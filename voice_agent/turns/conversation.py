@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engines.base import Message
-from .protocol import new_id
-from .text import truncate_to_fraction
+from voice_agent.engines.base import Message
+from voice_agent.realtime.protocol import new_id
+from voice_agent.text import truncate_to_fraction
 
 
 @dataclass

@@ -10,12 +10,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import ServerConfig
-from .engines.base import Engine
-from .protocol import ProtocolError, SessionConfig, error_event, parse_client_event
-from .session import AudioSink, Emit, Session, SessionLimits
-from .vad import SpeechProbability
-from .workers import ModelWorker
+from voice_agent.config import ServerConfig
+from voice_agent.engines.base import Engine
+from voice_agent.models.vad import SpeechProbability
+from voice_agent.models.workers import ModelWorker
+from voice_agent.realtime.protocol import (
+    ProtocolError,
+    SessionConfig,
+    error_event,
+    parse_client_event,
+)
+from voice_agent.turns.session import AudioSink, Emit, Session, SessionLimits
 
 log = logging.getLogger(__name__)
 

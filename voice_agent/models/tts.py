@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .workers import ModelWorker
+from voice_agent.models.workers import ModelWorker
 
 
 @dataclass(frozen=True)

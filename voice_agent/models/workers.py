@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .streams import END, drain
+from voice_agent.streams import END, drain
 
 T = TypeVar("T")
 

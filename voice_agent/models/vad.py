@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .audio import MODEL_RATE
+from voice_agent.audio import MODEL_RATE
 
 WINDOW = 512  # samples per Silero step at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous window the model sees again

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .workers import ModelWorker
+from voice_agent.models.workers import ModelWorker
 
 
 def default_whisper_path() -> Path:

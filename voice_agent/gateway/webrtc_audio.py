@@ -15,7 +15,7 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
-from . import audio
+from voice_agent import audio
 
 log = logging.getLogger(__name__)
 

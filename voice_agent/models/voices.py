@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import resample
-from .tts import PiperTTS
-from .wavfile import read_wav
+from voice_agent.audio import resample
+from voice_agent.audio.wavfile import read_wav
+from voice_agent.models.tts import PiperTTS
 
 
 @dataclass(frozen=True)

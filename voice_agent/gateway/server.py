@@ -15,12 +15,12 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .config import ServerConfig
-from .engines.base import Engine
-from .protocol import rename_for_beta
-from .runtime import Runtime, dispatch
-from .vad import SileroVAD
-from .webrtc import add_webrtc_routes, ice_servers
+from voice_agent.config import ServerConfig
+from voice_agent.engines.base import Engine
+from voice_agent.gateway.runtime import Runtime, dispatch
+from voice_agent.gateway.webrtc import add_webrtc_routes, ice_servers
+from voice_agent.models.vad import SileroVAD
+from voice_agent.realtime.protocol import rename_for_beta
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ WS_CLOSE_TRY_AGAIN_LATER = 1013
 
 def build_engines(config: ServerConfig) -> dict[str, Engine]:
     """Load the models of the configured engine (blocking: call before serving)."""
-    from .engines.cascade import build_cascade_engine
+    from voice_agent.engines.cascade import build_cascade_engine
 
     return {"cascade": build_cascade_engine(config)}
 
@@ -121,7 +121,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     """The browser client: one self-contained page, nothing fetched from elsewhere."""
-    page = resources.files("voice_agent").joinpath("web/index.html").read_text("utf-8")
+    page = resources.files("voice_agent.gateway").joinpath("web/index.html").read_text("utf-8")
     return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
 

@@ -12,8 +12,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from .engines.base import Message, ReplyEvent
-from .streams import Started
+from voice_agent.engines.base import Message, ReplyEvent
+from voice_agent.streams import Started
 
 
 @dataclass(frozen=True)

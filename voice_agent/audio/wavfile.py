@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import float_to_pcm16, pcm16_to_float
+from voice_agent.audio import float_to_pcm16, pcm16_to_float
 
 
 class WavError(ValueError):

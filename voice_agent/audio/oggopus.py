@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from .audio import resample
+from voice_agent.audio import resample
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
 

@@ -28,11 +28,11 @@ from aiortc import (
 )
 from aiortc.sdp import SessionDescription
 
-from .config import ServerConfig
-from .protocol import ProtocolError, new_id
-from .runtime import Runtime, dispatch
-from .session import Session
-from .webrtc_audio import ReplyAudioTrack, feed_track
+from voice_agent.config import ServerConfig
+from voice_agent.gateway.runtime import Runtime, dispatch
+from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
+from voice_agent.realtime.protocol import ProtocolError, new_id
+from voice_agent.turns.session import Session
 
 log = logging.getLogger(__name__)
 

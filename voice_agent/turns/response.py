@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conversation import Item
-from .early import EarlyStart
-from .protocol import new_id
+from voice_agent.engines.early import EarlyStart
+from voice_agent.realtime.protocol import new_id
+from voice_agent.turns.conversation import Item
 
 
 class ResponseInterrupted(Exception):
