@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -78,14 +81,33 @@ async def test_llm_streams_a_relevant_answer(llm: LlamaCppLLM) -> None:
     assert "paris" in "".join(deltas).lower()
 
 
-async def test_llm_stops_when_the_consumer_stops(llm: LlamaCppLLM) -> None:
-    stream = llm.stream([Message("user", "Count from one to one hundred.")], 0.0, 200)
+async def test_llm_stops_when_the_consumer_stops(
+    llm: LlamaCppLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing the stream stops llama.cpp: no more tokens are computed for nobody."""
+    pulled: list[list[int]] = []  # per request: one entry per chunk llama.cpp produced
+    create = llm._llama.create_chat_completion
+
+    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        chunks: list[int] = []
+        pulled.append(chunks)
+        for chunk in create(*args, **kwargs):
+            chunks.append(1)
+            yield chunk
+
+    monkeypatch.setattr(llm._llama, "create_chat_completion", counting)
+    question = [Message("user", "Write a long story about a dragon.")]  # 200 tokens if let run
+    stream = llm.stream(question, 0.0, 200)
     got = [await anext(stream) for _ in range(3)]
     await stream.aclose()
-    assert len(got) == 3
-    # The worker is free again at once: a new request is served.
+    at_close = len(pulled[0])
+    # The worker is free again: a new request is served (the same single worker thread runs
+    # it, so by the time it answers, the first generation has ended).
     again = [d async for d in llm.stream([Message("user", "Say hi.")], 0.0, 5)]
-    assert again
+    assert len(got) == 3 and again
+    # Ignoring the stop would run the first request on to its 200 tokens.
+    after_close = len(pulled[0]) - at_close
+    assert after_close <= 1, f"{after_close} tokens computed after the stream was closed"
 
 
 async def test_cascade_reply_streams_clauses_whose_audio_says_their_text(
