@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_agent import wavfile
+from voice_agent.audio import wavfile
 from voice_agent.audio import resample
 
 
