@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_agent.audio import wavfile
-from voice_agent.audio import resample
+from voice_agent.audio import resample, wavfile
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
