@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from voice_agent.turns.limits import SessionLimits
 
 ENV_PREFIX = "VOICE_AGENT_"
 
@@ -25,33 +27,41 @@ class ServerConfig:
     instructions: str = ""  # default system prompt; empty: the built-in one
     max_sessions: int = 8
     max_event_mb: float = 16.0
-    output_lead_ms: int = 500
-    early_transcript_ms: int = 200
-    early_reply: bool = True
+    output_lead_ms: int = SessionLimits.output_lead_ms
+    early_reply_ms: int = SessionLimits.early_reply_ms
     ice_servers: str = ""  # comma-separated stun:/turn: URLs; empty: host candidates only
     ice_username: str = ""  # for the TURN servers of --ice-servers
     ice_host_addresses: str = ""  # comma-separated; empty: every interface but loopback
     warm_up: bool = True
     log_level: str = "info"
+    # Secrets: read once from the environment by `server_config_from_args`, never flags, so
+    # they never show in `ps` output; kept out of the repr so they never reach a log.
+    llm_api_key: str = field(default="", repr=False)
+    ice_credential: str = field(default="", repr=False)
 
     @property
     def max_event_bytes(self) -> int:
         return int(self.max_event_mb * 1024 * 1024)
 
-    @property
-    def llm_api_key(self) -> str | None:
-        # Read from the environment only, so a key never shows in `ps` output.
-        return os.environ.get(ENV_PREFIX + "LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    def session_limits(self) -> SessionLimits:
+        return SessionLimits(output_lead_ms=self.output_lead_ms, early_reply_ms=self.early_reply_ms)
 
-    @property
-    def ice_credential(self) -> str:
-        return os.environ.get(ENV_PREFIX + "ICE_CREDENTIAL", "")
+
+SECRETS = ("llm_api_key", "ice_credential")
+
+
+def secrets_from_env() -> dict[str, str]:
+    return {
+        "llm_api_key": os.environ.get(ENV_PREFIX + "LLM_API_KEY")
+        or os.environ.get("OPENAI_API_KEY", ""),
+        "ice_credential": os.environ.get(ENV_PREFIX + "ICE_CREDENTIAL", ""),
+    }
 
 
 HELP: dict[str, str] = {
     "host": "interface to listen on",
     "port": "TCP port",
-    "engine": "engine for new sessions (cascade)",
+    "engine": "engine for new sessions (voice_agent/engines/__init__.py lists them)",
     "asr_model": "CTranslate2 Whisper model directory (default: bundled Whisper tiny.en)",
     "asr_threads": "CPU threads for Whisper",
     "llm_model": "GGUF chat model for the embedded LLM (default: bundled SmolLM2-135M-Instruct)",
@@ -64,10 +74,9 @@ HELP: dict[str, str] = {
     "max_sessions": "concurrent sessions; more are refused with an error event",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
     "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
-    "early_transcript_ms": "start transcribing after this much silence, before the VAD's "
-    "silence_duration_ms confirms the turn ended (0: off)",
-    "early_reply": "at that point also start the reply (LLM and TTS) into a buffer; it is "
-    "sent only if the turn really ended there",
+    "early_reply_ms": "start the reply after this much silence, before the VAD's "
+    "silence_duration_ms confirms the turn ended, into a buffer that is sent only if the turn "
+    "really ended there (0: off)",
     "ice_servers": "STUN/TURN servers for WebRTC calls, comma-separated URLs (e.g. "
     "stun:stun.example.org:3478,turn:turn.example.org:3478); the TURN password comes from "
     "VOICE_AGENT_ICE_CREDENTIAL; the page at / uses the same servers",
@@ -95,6 +104,8 @@ def _env_default(name: str, default: Any) -> Any:
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     for f in fields(ServerConfig):
+        if f.name in SECRETS:
+            continue
         default = _env_default(f.name, f.default)
         flag = "--" + f.name.replace("_", "-")
         env = ENV_PREFIX + f.name.upper()
@@ -117,9 +128,14 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
-    config = ServerConfig(**{f.name: getattr(args, f.name) for f in fields(ServerConfig)})
-    if config.engine != "cascade":
-        raise SystemExit(f"error: unknown engine {config.engine!r}; available: cascade")
+    flags = {f.name: getattr(args, f.name) for f in fields(ServerConfig) if f.name not in SECRETS}
+    config = ServerConfig(**flags, **secrets_from_env())
+    from voice_agent.engines import ENGINES
+
+    if config.engine not in ENGINES:
+        raise SystemExit(
+            f"error: unknown engine {config.engine!r}; available: {', '.join(ENGINES)}"
+        )
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
     return config

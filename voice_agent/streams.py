@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -45,16 +45,21 @@ async def prefetch(source: AsyncIterator[T], depth: int) -> AsyncIterator[T]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_iterator(source)
+
+
+async def close_iterator(source: AsyncIterator[Any]) -> None:
+    """Close an async iterator that can be closed (async generators can): it stops its work."""
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 class Started(Generic[T]):
     """An async iterator whose work starts now, before anyone iterates it: the first
     item is already being fetched. `aclose` stops the work wherever it is."""
 
-    def __init__(self, source: AsyncGenerator[T, None]) -> None:
+    def __init__(self, source: AsyncIterator[T]) -> None:
         self._source = source
         self._first: asyncio.Future[Any] | None = asyncio.ensure_future(anext(source, END))
 
@@ -76,4 +81,4 @@ class Started(Generic[T]):
             first.cancel()
             with contextlib.suppress(BaseException):
                 await first  # the generator must be idle before it can be closed
-        await self._source.aclose()
+        await close_iterator(self._source)

@@ -9,14 +9,19 @@ import numpy as np
 import pytest
 
 from voice_agent import audio
+from voice_agent.realtime import server_events
+from voice_agent.realtime.client_events import (
+    decode_audio_field,
+    parse_client_event,
+    parse_response_instructions,
+    parse_truncate,
+)
 from voice_agent.realtime.protocol import (
     AudioFormat,
     ProtocolError,
     SessionConfig,
     TurnDetection,
     apply_session_update,
-    decode_audio_field,
-    parse_client_event,
     rename_for_beta,
 )
 
@@ -167,3 +172,35 @@ def test_stream_resampler_matches_whole_signal() -> None:
     assert abs(len(chunked) - len(whole)) <= 1
     n = min(len(chunked), len(whole))
     assert np.max(np.abs(chunked[:n] - whole[:n])) < 1e-4
+
+
+def test_truncate_and_response_fields_are_checked() -> None:
+    truncate = parse_truncate({"item_id": "item_1", "audio_end_ms": 750})
+    assert (truncate.item_id, truncate.content_index, truncate.audio_end_ms) == ("item_1", 0, 750)
+    for bad in (-1, 1.5, True, "750", None):
+        assert error_code(lambda b=bad: parse_truncate({"audio_end_ms": b})) == "invalid_value"
+    assert parse_response_instructions({"response": {"instructions": "Be terse."}}) == "Be terse."
+    assert parse_response_instructions({}) is None
+    for bad in ({"response": "fast"}, {"response": {"instructions": 3}}):
+        assert error_code(lambda b=bad: parse_response_instructions(b)) == "invalid_value"
+
+
+def test_server_events_keep_the_wire_shapes() -> None:
+    pending = server_events.item("item_1", "user", "completed", "user_audio", None)
+    assert pending["content"] == [{"type": "input_audio", "transcript": None}]
+    done = server_events.response("resp_1", "cancelled", [], "turn_detected")
+    assert done["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+    delta = server_events.audio_delta("resp_1", "item_2", b"\x00\x01")
+    assert (delta["type"], delta["delta"], delta["content_index"]) == (
+        "response.output_audio.delta",
+        "AAE=",
+        0,
+    )
+    assert rename_for_beta(delta)["type"] == "response.audio.delta"
+
+
+def test_the_session_shows_the_engines_transcription_model() -> None:
+    config = SessionConfig(transcription_model="whisper-tiny.en")
+    assert config.to_ga()["audio"]["input"]["transcription"] == {"model": "whisper-tiny.en"}
+    assert config.to_beta()["input_audio_transcription"] == {"model": "whisper-tiny.en"}
+    assert SessionConfig().to_ga()["audio"]["input"]["transcription"] is None

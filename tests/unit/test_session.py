@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +16,18 @@ import numpy as np
 import pytest
 
 from tests.realtime_client import text_item
-from voice_agent.engines.base import EngineError, ReplyAudio, ReplyRequest, ReplyTextStarted
+from voice_agent.engines.base import (
+    EngineError,
+    EngineEvent,
+    ReplyAudio,
+    ReplyStarted,
+    ReplyText,
+    Turn,
+    UserTranscript,
+)
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.protocol import SessionConfig, TurnDetection
+from voice_agent.turns.clock import VirtualClock, settle
 from voice_agent.turns.session import AudioSink, Session, SessionLimits
 
 RATE = 24_000
@@ -36,30 +46,62 @@ class LoudnessVAD:
 
 
 class ScriptedEngine:
+    """Answers like the cascade: transcribes every speech item it is handed ("hello
+    there"), then speaks three clauses, each audio piece with its text."""
+
     name = "cascade"
+    transcription_model = "scripted-asr"
 
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
-        self.requests: list[ReplyRequest] = []
+        self.turns: list[Turn] = []
         self.transcribed_seconds: list[float] = []
+        self.closed_unfinished = 0  # replies closed before their end (barge-in, discarded)
 
-    async def transcribe(self, audio16k: np.ndarray) -> str:
-        self.transcribed_seconds.append(len(audio16k) / 16_000)
-        await asyncio.sleep(0.01)
-        return "hello there"
+    async def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        self.turns.append(turn)
+        finished = False
+        try:
+            for item in turn.history:
+                if item.text is None and item.audio is not None:
+                    self.transcribed_seconds.append(len(item.audio) / 16_000)
+                    await asyncio.sleep(0)
+                    yield UserTranscript(item.id, "hello there")
+            if self.fail:
+                raise EngineError("llm_unavailable", "cannot reach the LLM server")
+            yield ReplyStarted()
+            for text in CLAUSES:
+                yield self.clause(text)
+            finished = True
+        finally:
+            self.closed_unfinished += not finished
 
-    async def reply(self, request: ReplyRequest) -> AsyncIterator[Any]:
-        self.requests.append(request)
-        if self.fail:
-            raise EngineError("llm_unavailable", "cannot reach the LLM server")
-        await asyncio.sleep(0.01)
-        yield ReplyTextStarted()
-        for text in CLAUSES:
-            yield ReplyAudio(np.full(int(16_000 * CLAUSE_S), 0.1, np.float32), 16_000, text)
+    @staticmethod
+    def clause(text: str | None) -> ReplyAudio:
+        return ReplyAudio(np.full(int(16_000 * CLAUSE_S), 0.1, np.float32), 16_000, text)
+
+    def history_texts(self, index: int) -> list[str | None]:
+        return [item.text for item in self.turns[index].history]
 
     async def warm_up(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class UntranscribingEngine(ScriptedEngine):
+    """Like a direct model: never transcribes the user; writes its reply as text deltas
+    and speaks audio chunks that carry no text."""
+
+    name = "direct"
+    transcription_model = None
+
+    async def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        self.turns.append(turn)
+        yield ReplyStarted()
+        for text in CLAUSES:
+            yield ReplyText(text + " ")
+            for _ in range(5):  # five 100 ms chunks per clause
+                yield ReplyAudio(np.full(1600, 0.1, np.float32), 16_000)
 
 
 class Harness:
@@ -71,20 +113,24 @@ class Harness:
         audio_sink: AudioSink | None = None,
     ):
         self.events: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
         self.worker = ModelWorker("vad-test")
         self.engine = engine
+        self.clock = VirtualClock()
         self.session = Session(
-            engines={"cascade": engine},
+            engines={engine.name: engine},
             vad_model=LoudnessVAD(),
             vad_worker=self.worker,
             emit=self._emit,
-            config=config,
+            config=config or SessionConfig(engine=engine.name),
             limits=SessionLimits(output_lead_ms=lead_ms, output_chunk_ms=100),
             audio_sink=audio_sink,
+            clock=self.clock,
         )
 
     async def _emit(self, event: dict[str, Any]) -> None:
         self.events.append(event)
+        self._changed.set()
 
     async def send(self, event: dict[str, Any]) -> None:
         await self.session.handle(event)
@@ -110,13 +156,24 @@ class Harness:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == kind]
 
-    async def until(self, kind: str, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
-        async def poll() -> dict[str, Any]:
+    async def until(self, kind: str, count: int = 1) -> dict[str, Any]:
+        """Run the session until its `count`-th event of `kind`, moving virtual time on
+        whenever everything is waiting for it (paced audio)."""
+
+        async def run() -> dict[str, Any]:
             while len(self.of_type(kind)) < count:
-                await asyncio.sleep(0.005)
+                await settle()
+                if len(self.of_type(kind)) >= count:
+                    break
+                if (deadline := self.clock.next_deadline) is not None:
+                    await self.clock.advance(deadline - self.clock.now())
+                else:
+                    self._changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), 0.1)
             return self.of_type(kind)[count - 1]
 
-        return await asyncio.wait_for(poll(), timeout)
+        return await asyncio.wait_for(run(), 30)  # a guard against hangs, not a time limit
 
     async def close(self) -> None:
         await self.session.close()
@@ -159,15 +216,18 @@ async def test_vad_turn_produces_the_realtime_event_sequence(harness: Harness) -
         e["delta"] for e in harness.of_type("response.output_audio_transcript.delta")
     )
     assert transcript == " ".join(CLAUSES)
-    assert harness.engine.requests[0].history[-1].text == "hello there"
+    # The engine heard the committed audio itself; the session forwarded its transcript.
+    assert harness.engine.turns[0].history[-1].text is None
+    item = harness.session.conversation.get(stopped["item_id"])
+    assert item is not None and item.text == "hello there" and item.audio is None
 
     metrics = await harness.until("voice_agent.turn.metrics")
     for key in ("speech_stopped_at", "transcript_final_at", "first_token_at", "first_audio_at"):
         assert metrics[key] is not None
-    assert metrics["speech_stopped_at"] < metrics["first_audio_at"]
-    # The pause that ended the turn had started the transcript and the reply already.
-    assert metrics["early_transcript"] and metrics["early_reply"]
-    assert len(harness.engine.requests) == 1
+    assert metrics["speech_stopped_at"] <= metrics["first_audio_at"]
+    # The pause that ended the turn had started the reply already.
+    assert metrics["early_reply"]
+    assert len(harness.engine.turns) == 1
 
     # Audio deltas add up to the reply, resampled to the 24 kHz output.
     total = sum(
@@ -177,22 +237,19 @@ async def test_vad_turn_produces_the_realtime_event_sequence(harness: Harness) -
     assert abs(total - RATE * CLAUSE_S * len(CLAUSES)) <= 10
 
 
-async def test_early_transcript_is_used_only_if_nothing_was_said_after_it(
+async def test_early_reply_is_used_only_if_nothing_was_said_after_it(
     harness: Harness,
 ) -> None:
     await harness.audio(0.5, loud=True)
-    await harness.audio(0.3, loud=False)  # a pause: an early transcript starts, then is dropped
+    await harness.audio(0.3, loud=False)  # a pause: a reply starts early, then is dropped
     await harness.audio(0.5, loud=True)
-    await harness.audio(0.8, loud=False)  # the end: the early transcript is the transcript
+    await harness.audio(0.8, loud=False)  # the end: the reply begun at this pause is used
     await harness.until("response.done")
     first, second = harness.engine.transcribed_seconds  # no third, full-length call
-    # Speech + the 200 ms of pause so far (+ up to two 32 ms VAD windows); no audio came
-    # before the speech, so there is no prefix padding to add.
-    assert first == pytest.approx(0.5 + 0.2 + 0.04, abs=0.05)
-    assert second == pytest.approx(0.5 + 0.3 + 0.5 + 0.2 + 0.04, abs=0.05)
-    assert len(harness.of_type("conversation.item.input_audio_transcription.completed")) == 1
-    # The reply begun at the first pause was dropped unheard: one response, one reply's audio.
+    assert second > first
+    assert harness.engine.closed_unfinished == 1  # the first early reply was stopped
     assert len(harness.of_type("response.created")) == 1
+    assert len(harness.of_type("conversation.item.input_audio_transcription.completed")) == 1
     deltas = harness.of_type("response.output_audio.delta")
     assert {d["response_id"] for d in deltas} == {
         harness.of_type("response.created")[0]["response"]["id"]
@@ -205,17 +262,17 @@ async def test_early_reply_for_another_history_is_not_used() -> None:
     h = Harness(ScriptedEngine())
     try:
         await h.audio(0.5, loud=True)
-        await h.audio(0.3, loud=False)  # paused: early transcript and reply start
-        await asyncio.sleep(0.05)
+        await h.audio(0.3, loud=False)  # paused: the reply starts early
+        await settle()
         await h.send(text_item("by the way, I am in Paris"))  # the history changes meanwhile
         await h.audio(0.4, loud=False)  # the turn ends at that same pause
         await h.until("response.done")
-        early, final = h.engine.requests
-        assert [m.text for m in early.history] == ["hello there"]
+        assert len(h.engine.turns) == 2
+        assert h.engine.history_texts(0) == [None]
         # The text item was created before the turn was committed, so it comes first.
-        assert [m.text for m in final.history] == ["by the way, I am in Paris", "hello there"]
+        assert h.engine.history_texts(1) == ["by the way, I am in Paris", None]
         metrics = await h.until("voice_agent.turn.metrics")
-        assert metrics["early_transcript"] and not metrics["early_reply"]
+        assert not metrics["early_reply"]
     finally:
         await h.close()
 
@@ -225,7 +282,7 @@ async def test_barge_in_cancels_drops_stale_audio_and_truncates_history(harness:
     await harness.audio(0.6, loud=False)
     first_delta = await harness.until("response.output_audio.delta")
     response_id = first_delta["response_id"]
-    await asyncio.sleep(0.35)  # some of the reply plays, most does not
+    await harness.clock.advance(0.35)  # some of the reply plays, most does not
     await harness.audio(0.2, loud=True)  # the user talks over it
     done = await harness.until("response.done")
 
@@ -256,7 +313,7 @@ async def test_barge_in_cancels_drops_stale_audio_and_truncates_history(harness:
 
 async def test_client_truncate_cuts_history_to_what_was_played(harness: Harness) -> None:
     await harness.text_turn("hi")
-    done = await harness.until("response.done", timeout=15)
+    done = await harness.until("response.done")
     item_id = done["response"]["output"][0]["id"]
     await harness.send(
         {
@@ -273,7 +330,7 @@ async def test_client_truncate_cuts_history_to_what_was_played(harness: Harness)
 
 async def test_truncate_past_the_audio_is_an_error(harness: Harness) -> None:
     await harness.text_turn("hi")
-    done = await harness.until("response.done", timeout=15)
+    done = await harness.until("response.done")
     item_id = done["response"]["output"][0]["id"]
     await harness.send(
         {"type": "conversation.item.truncate", "item_id": item_id, "audio_end_ms": 99_000}
@@ -289,12 +346,14 @@ async def test_manual_turns_commit_and_create_response() -> None:
         assert h.of_type("input_audio_buffer.speech_started") == []
         assert h.of_type("response.created") == []
         await h.send({"type": "input_audio_buffer.commit"})
+        await h.until("input_audio_buffer.committed")
+        await h.send({"type": "response.create", "response": {"instructions": "Be terse."}})
+        # The engine transcribes the committed turn when it answers it.
         await h.until("conversation.item.input_audio_transcription.completed")
         assert h.engine.transcribed_seconds == [pytest.approx(1.0, abs=0.05)]
-        await h.send({"type": "response.create", "response": {"instructions": "Be terse."}})
-        done = await h.until("response.done", timeout=15)
+        done = await h.until("response.done")
         assert done["response"]["status"] == "completed"
-        assert h.engine.requests[0].instructions == "Be terse."
+        assert h.engine.turns[0].instructions == "Be terse."
     finally:
         await h.close()
 
@@ -323,7 +382,7 @@ async def test_engine_failure_is_reported_and_session_goes_on() -> None:
         assert h.of_type("error")[-1]["error"]["code"] == "llm_unavailable"
         h.engine.fail = False
         await h.send({"type": "response.create"})
-        done = await h.until("response.done", count=2, timeout=15)
+        done = await h.until("response.done", count=2)
         assert done["response"]["status"] == "completed"
     finally:
         await h.close()
@@ -333,12 +392,12 @@ async def test_reply_audio_is_paced_to_real_time_plus_lead() -> None:
     h = Harness(ScriptedEngine(), lead_ms=200)
     try:
         await h.send(text_item("hi"))
-        loop = asyncio.get_running_loop()
-        start = loop.time()
+        start = h.clock.now()
         await h.send({"type": "response.create"})
-        await h.until("response.done", timeout=15)
-        # 1.5 s of audio may not all be sent before 1.5 s - 0.2 s lead has passed.
-        assert loop.time() - start >= CLAUSE_S * len(CLAUSES) - 0.2 - 0.1 - 0.05
+        await h.until("response.done")
+        # 1.5 s of audio goes out no faster than real time, at most 200 ms ahead; the
+        # last 100 ms chunk is sent once its start is within the lead.
+        assert h.clock.now() - start == pytest.approx(CLAUSE_S * len(CLAUSES) - 0.2 - 0.1)
     finally:
         await h.close()
 
@@ -364,7 +423,7 @@ async def test_bad_events_get_errors_and_the_session_lives_on(harness: Harness) 
     assert harness.session.config.turn_detection == TurnDetection()
     await harness.audio(0.5, loud=True)
     await harness.audio(0.7, loud=False)
-    assert (await harness.until("response.done", timeout=15))["response"]["status"] == "completed"
+    assert (await harness.until("response.done"))["response"]["status"] == "completed"
 
 
 async def test_input_buffer_has_a_bound() -> None:
@@ -388,7 +447,63 @@ async def test_g711_input_at_8khz_is_resampled_for_the_models() -> None:
         payload = base64.b64encode(audio_codec.encode(tone, "pcmu")).decode()
         await h.send({"type": "input_audio_buffer.append", "audio": payload})
         await h.send({"type": "input_audio_buffer.commit"})
+        await h.send({"type": "response.create"})
         await h.until("conversation.item.input_audio_transcription.completed")
         assert h.engine.transcribed_seconds[0] == pytest.approx(1.0, abs=0.02)
+    finally:
+        await h.close()
+
+
+async def test_an_engine_that_never_transcribes_is_cut_and_truncated_like_any() -> None:
+    h = Harness(UntranscribingEngine())
+    try:
+        await h.audio(0.6, loud=True)
+        await h.audio(0.6, loud=False)
+        first_delta = await h.until("response.output_audio.delta")
+        await h.clock.advance(0.75)  # half of the reply plays
+        await h.audio(0.2, loud=True)  # the user talks over it
+        done = await h.until("response.done")
+        assert done["response"]["status"] == "cancelled"
+        assert h.of_type("conversation.item.input_audio_transcription.completed") == []
+        user = h.session.conversation.items[0]
+        assert user.text is None and user.audio is not None  # kept for the next turn
+        assert h.session.config.to_ga()["audio"]["input"]["transcription"] is None
+        # Text written ahead of the audio counts as heard only as far as its audio played.
+        heard = h.session.conversation.get(first_delta["item_id"]).text
+        assert heard.startswith("First clause") and "Third" not in heard
+        sent = sum(
+            len(base64.b64decode(e["delta"])) // 2 for e in h.of_type("response.output_audio.delta")
+        )
+        assert sent < RATE * CLAUSE_S * len(CLAUSES)
+    finally:
+        await h.close()
+
+
+async def test_text_without_audio_alignment_is_truncated_by_the_client() -> None:
+    h = Harness(UntranscribingEngine())
+    try:
+        await h.text_turn("hi")
+        done = await h.until("response.done")
+        item_id = done["response"]["output"][0]["id"]
+        assert done["response"]["output"][0]["content"][0]["transcript"] == " ".join(CLAUSES)
+        await h.send(
+            {"type": "conversation.item.truncate", "item_id": item_id, "audio_end_ms": 500}
+        )
+        await h.until("conversation.item.truncated")
+        assert h.session.conversation.get(item_id).text == "First clause here."
+    finally:
+        await h.close()
+
+
+async def test_speech_does_not_interrupt_when_the_client_says_so() -> None:
+    config = SessionConfig(turn_detection=TurnDetection(interrupt_response=False))
+    h = Harness(ScriptedEngine(), config)
+    try:
+        await h.text_turn("hi")
+        await h.until("response.output_audio.delta")
+        await h.audio(0.3, loud=True)
+        await h.until("input_audio_buffer.speech_started")
+        done = await h.until("response.done")
+        assert done["response"]["status"] == "completed"
     finally:
         await h.close()

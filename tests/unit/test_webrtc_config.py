@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from voice_agent.bench.webrtc_client import calls_url
-from voice_agent.config import ServerConfig
+from voice_agent.config import ServerConfig, add_server_arguments, server_config_from_args
 from voice_agent.gateway.webrtc import ice_servers
 
 
@@ -13,13 +15,21 @@ def test_no_ice_servers_by_default() -> None:
     assert ice_servers(ServerConfig()) == []
 
 
-def test_turn_servers_get_the_credential_from_the_environment(
+def test_turn_servers_get_the_credential_read_from_the_environment_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("VOICE_AGENT_ICE_CREDENTIAL", "s3cret")
-    config = ServerConfig(
-        ice_servers="stun:stun.example.org:3478, turn:turn.example.org:3478", ice_username="me"
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    args = parser.parse_args(
+        [
+            *("--ice-servers", "stun:stun.example.org:3478, turn:turn.example.org:3478"),
+            *("--ice-username", "me"),
+        ]
     )
+    config = server_config_from_args(args)
+    monkeypatch.delenv("VOICE_AGENT_ICE_CREDENTIAL")
+    assert "s3cret" not in repr(config)
     stun, turn = ice_servers(config)
     assert (stun.urls, stun.credential) == ("stun:stun.example.org:3478", None)
     assert (turn.urls, turn.username, turn.credential) == (

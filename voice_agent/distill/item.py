@@ -20,12 +20,20 @@ from voice_agent.audio.oggopus import decode_ogg_opus, encode_ogg_opus
 from voice_agent.config import ServerConfig
 from voice_agent.distill.augment import augment
 from voice_agent.distill.plan import ItemPlan
-from voice_agent.engines.base import EngineError, Message, ReplyAudio, ReplyRequest
+from voice_agent.engines.base import (
+    EngineError,
+    HistoryItem,
+    ReplyAudio,
+    Turn,
+    UserTranscript,
+    UserTranscriptFailed,
+)
 from voice_agent.engines.cascade import CascadeEngine, build_cascade_engine
 from voice_agent.evaluation import word_error_rate
 from voice_agent.models.tts import PiperTTS, TTSConfig
 from voice_agent.models.voices import speak
 from voice_agent.realtime.protocol import SessionConfig
+from voice_agent.streams import close_iterator
 
 SPEECH1_RATE = MODEL_RATE  # what the cascade's ASR and VAD consume
 SPEECH2_RATE = 24_000  # Opus's rate nearest above Piper's 22.05 kHz
@@ -122,25 +130,7 @@ class ItemMaker:
         speech1 = self._user_speech(plan, rng)
         speech1_ogg = encode_ogg_opus(speech1, SPEECH1_RATE, self.config.speech1_bitrate)
         heard, _ = decode_ogg_opus(speech1_ogg, SPEECH1_RATE)
-        text1 = await self.engine.transcribe(heard)
-        if not text1.strip():
-            raise ValueError("the ASR heard nothing in speech1")
-        text1_wer = word_error_rate(plan.prompt.text, text1)
-        if text1_wer > self.config.max_text1_wer:
-            raise Misheard(f"the ASR misheard the prompt (WER {text1_wer:.2f}): {text1!r}")
-        reply_seed = int(rng.integers(2**31))
-        self.engine.llm.reseed(reply_seed)
-        self.engine.tts.reseed(reply_seed)
-        request = ReplyRequest(
-            instructions=self.config.instructions,
-            history=(*plan.prompt.history, Message("user", text1)),
-            temperature=self.config.temperature,
-            max_output_tokens=self.config.max_output_tokens,
-        )
-        pieces = [event async for event in self.engine.reply(request)]
-        clauses = [piece for piece in pieces if isinstance(piece, ReplyAudio)]
-        if not clauses:
-            raise ValueError("the LLM gave no speakable reply")
+        text1, clauses = await self._answer(plan, heard, int(rng.integers(2**31)))
         speech2, timing = _join_clauses(clauses)
         speech2_ogg = encode_ogg_opus(speech2, SPEECH2_RATE, self.config.speech2_bitrate)
         prompt = plan.prompt
@@ -159,13 +149,56 @@ class ItemMaker:
             "speech1_sample_rate": SPEECH1_RATE,
             "speech1_duration_s": round(len(speech1) / SPEECH1_RATE, 3),
             "text1": text1,
-            "text1_wer": round(text1_wer, 4),
-            "text2": " ".join(clause.text for clause in clauses),
+            "text1_wer": round(word_error_rate(prompt.text, text1), 4),
+            "text2": " ".join(clause.text or "" for clause in clauses),
             "speech2": {"bytes": speech2_ogg, "path": f"{plan.id}-speech2.opus"},
             "speech2_sample_rate": SPEECH2_RATE,
             "speech2_duration_s": round(len(speech2) / SPEECH2_RATE, 3),
             "speech2_clauses": timing,
         }
+
+    async def _answer(
+        self, plan: ItemPlan, heard: np.ndarray, reply_seed: int
+    ) -> tuple[str, list[ReplyAudio]]:
+        """What the cascade hears in speech1 (text1) and its spoken reply, as the server
+        would answer that turn; stops at text1 if it is too far from the prompt."""
+        history = tuple(
+            HistoryItem(f"history_{i}", message.role, message.text)
+            for i, message in enumerate(plan.prompt.history)
+        )
+        turn = Turn(
+            history=(*history, HistoryItem("speech1", "user", None, heard)),
+            instructions=self.config.instructions,
+            temperature=self.config.temperature,
+            max_output_tokens=self.config.max_output_tokens,
+            seed=reply_seed,
+        )
+        text1: str | None = None
+        clauses: list[ReplyAudio] = []
+        events = self.engine.respond(turn)
+        try:
+            async for event in events:
+                if isinstance(event, UserTranscriptFailed):
+                    raise ValueError(f"the ASR failed on speech1: {event.message}")
+                if isinstance(event, UserTranscript):
+                    text1 = event.text
+                    self._check_heard(plan, text1)
+                elif isinstance(event, ReplyAudio) and event.text:
+                    clauses.append(event)
+        finally:
+            await close_iterator(events)
+        if text1 is None:
+            raise ValueError("the engine gave no transcript of speech1")
+        if not clauses:
+            raise ValueError("the LLM gave no speakable reply")
+        return text1, clauses
+
+    def _check_heard(self, plan: ItemPlan, text1: str) -> None:
+        if not text1.strip():
+            raise ValueError("the ASR heard nothing in speech1")
+        text1_wer = word_error_rate(plan.prompt.text, text1)
+        if text1_wer > self.config.max_text1_wer:
+            raise Misheard(f"the ASR misheard the prompt (WER {text1_wer:.2f}): {text1!r}")
 
     def _user_speech(self, plan: ItemPlan, rng: np.random.Generator) -> np.ndarray:
         self.user_piper.reseed(plan.seed)

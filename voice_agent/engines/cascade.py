@@ -1,19 +1,32 @@
 """The cascade engine: faster-whisper ASR -> LLM -> Piper TTS, streaming at every step.
 
-The LLM streams tokens from its worker thread; complete clauses go to the TTS worker
-while the LLM keeps writing; finished audio is prefetched ahead of the session's paced
-sender. Closing the reply iterator stops all three.
+A turn first hears: every user speech item of the history that has no text yet is
+transcribed (the newest last), and its transcript goes to the client. Then the LLM
+streams tokens from its worker thread; complete clauses go to the TTS worker while the
+LLM keeps writing; finished audio is prefetched ahead of the session's paced sender.
+Closing the iterator stops all three.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from voice_agent.config import ServerConfig
-from voice_agent.engines.base import Message, ReplyAudio, ReplyEvent, ReplyRequest, ReplyTextStarted
+from voice_agent.engines.base import (
+    EngineEvent,
+    HistoryItem,
+    Message,
+    ReplyAudio,
+    ReplyStarted,
+    Turn,
+    UserTranscript,
+    UserTranscriptFailed,
+)
 from voice_agent.models.asr import WhisperASR
 from voice_agent.models.llm import ChatLLM
 from voice_agent.models.tts import PiperTTS, TTSConfig
@@ -23,30 +36,76 @@ from voice_agent.text import ClauseSplitter, has_words, speakable
 TTS_LOOKAHEAD_CLAUSES = 4
 
 
+@dataclass(frozen=True)
+class Heard:
+    """The history as text, once every speech item in it has been transcribed."""
+
+    messages: tuple[Message, ...]
+    events: tuple[UserTranscript | UserTranscriptFailed, ...]
+
+
 class CascadeEngine:
     name = "cascade"
+    transcription_model = "whisper-tiny.en"
 
     def __init__(self, asr: WhisperASR, llm: ChatLLM, tts: PiperTTS) -> None:
         self.asr = asr
         self.llm = llm
         self.tts = tts
 
-    async def transcribe(self, audio16k: np.ndarray) -> str:
-        return await self.asr.transcribe(audio16k)
+    def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        return prefetch(self._respond(turn), TTS_LOOKAHEAD_CLAUSES)
 
-    def reply(self, request: ReplyRequest) -> AsyncIterator[ReplyEvent]:
-        return prefetch(self._spoken_reply(request), TTS_LOOKAHEAD_CLAUSES)
+    async def _respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        heard = await self._hear(turn.history)
+        for event in heard.events:
+            yield event
+        history = heard.messages
+        if not history or history[-1].role == "assistant":
+            return  # nothing was said to answer (e.g. a cough that passed the VAD)
+        if turn.seed is not None:
+            self.llm.reseed(turn.seed)
+            self.tts.reseed(turn.seed)
+        async for event in self._spoken_reply(turn, history):
+            yield event
 
-    async def _spoken_reply(self, request: ReplyRequest) -> AsyncIterator[ReplyEvent]:
-        messages = [Message("system", request.instructions), *request.history]
+    async def _hear(self, history: tuple[HistoryItem, ...]) -> Heard:
+        """Transcribe the speech items that have no text yet, all at once (one ASR worker
+        takes them in order), and the history as chat messages."""
+        pending = [item for item in history if item.text is None and item.audio is not None]
+        results = await asyncio.gather(
+            *(self.asr.transcribe(item.audio) for item in pending if item.audio is not None),
+            return_exceptions=True,
+        )
+        events: list[UserTranscript | UserTranscriptFailed] = []
+        texts: dict[str, str] = {}
+        for item, result in zip(pending, results, strict=True):
+            if isinstance(result, BaseException):
+                if isinstance(result, asyncio.CancelledError):
+                    raise result
+                events.append(UserTranscriptFailed(item.id, str(result)))
+                continue
+            texts[item.id] = result
+            events.append(UserTranscript(item.id, result))
+        messages = tuple(
+            Message(item.role, text)
+            for item in history
+            if (text := texts.get(item.id, item.text)) and text.strip()
+        )
+        return Heard(messages, tuple(events))
+
+    async def _spoken_reply(
+        self, turn: Turn, history: tuple[Message, ...]
+    ) -> AsyncIterator[EngineEvent]:
+        messages = [Message("system", turn.instructions), *history]
         splitter = ClauseSplitter()
         first = True
-        deltas = self.llm.stream(messages, request.temperature, request.max_output_tokens)
+        deltas = self.llm.stream(messages, turn.temperature, turn.max_output_tokens)
         async with contextlib.aclosing(deltas):  # closing stops the LLM at its next token
             async for delta in deltas:
                 if first:
                     first = False
-                    yield ReplyTextStarted()
+                    yield ReplyStarted()
                 for clause in splitter.push(delta):
                     if piece := await self._speak(clause):
                         yield piece

@@ -14,13 +14,9 @@ from voice_agent.config import ServerConfig
 from voice_agent.engines.base import Engine
 from voice_agent.models.vad import SpeechProbability
 from voice_agent.models.workers import ModelWorker
-from voice_agent.realtime.protocol import (
-    ProtocolError,
-    SessionConfig,
-    error_event,
-    parse_client_event,
-)
-from voice_agent.turns.session import AudioSink, Emit, Session, SessionLimits
+from voice_agent.realtime.client_events import parse_client_event
+from voice_agent.realtime.protocol import ProtocolError, SessionConfig, error_event
+from voice_agent.turns.session import AudioSink, Emit, Session
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +62,7 @@ class Runtime:
             vad_worker=self.vad_worker,
             emit=emit,
             config=SessionConfig(model=model or "voice-agent", engine=config.engine, **overrides),
-            limits=SessionLimits(
-                output_lead_ms=config.output_lead_ms,
-                early_transcript_ms=config.early_transcript_ms,
-                early_reply=config.early_reply,
-            ),
+            limits=config.session_limits(),
             beta_shapes=beta,
             audio_sink=audio_sink,
         )

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from voice_agent.config import ServerConfig
+from voice_agent.engines import build_engine
 from voice_agent.engines.base import Engine
 from voice_agent.gateway.runtime import Runtime, dispatch
 from voice_agent.gateway.webrtc import add_webrtc_routes, ice_servers
@@ -30,9 +31,7 @@ WS_CLOSE_TRY_AGAIN_LATER = 1013
 
 def build_engines(config: ServerConfig) -> dict[str, Engine]:
     """Load the models of the configured engine (blocking: call before serving)."""
-    from voice_agent.engines.cascade import build_cascade_engine
-
-    return {"cascade": build_cascade_engine(config)}
+    return {config.engine: build_engine(config.engine, config)}
 
 
 def wants_beta(request: web.Request) -> bool:

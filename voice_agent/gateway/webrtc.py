@@ -31,6 +31,7 @@ from aiortc.sdp import SessionDescription
 from voice_agent.config import ServerConfig
 from voice_agent.gateway.runtime import Runtime, dispatch
 from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
+from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import ProtocolError, new_id
 from voice_agent.turns.session import Session
 
@@ -54,12 +55,23 @@ def ice_servers(config: ServerConfig) -> list[RTCIceServer]:
     ]
 
 
+_host_addresses: list[str] | None = None  # what the process offers, once chosen
+
+
 def restrict_host_addresses(addresses: str) -> None:
-    """Offer only these local addresses as ICE host candidates (aioice has no option for
-    it, so its address lookup is replaced). Loopback needs this: aioice skips 127.0.0.1."""
+    """Offer only these local addresses as ICE host candidates. Loopback needs this:
+    aioice skips 127.0.0.1. aioice has no per-connection setting for it (its `Connection`
+    takes no address list and aiortc passes none), so its process-wide address lookup is
+    replaced, once: the one place this process patches a library."""
+    global _host_addresses
     chosen = [a.strip() for a in addresses.split(",") if a.strip()]
-    if not chosen:
+    if not chosen or chosen == _host_addresses:
         return
+    if _host_addresses is not None:
+        raise RuntimeError(
+            f"ICE host addresses are already restricted to {_host_addresses} in this process"
+        )
+    _host_addresses = chosen
 
     def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
         return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
@@ -96,7 +108,7 @@ class Call:
         self.output = ReplyAudioTrack(self._on_output_event)
 
     def _on_output_event(self, kind: str, response_id: str) -> None:
-        self.send({"type": kind, "response_id": response_id})
+        self.send(server_events.output_buffer(kind, response_id))
 
     async def emit(self, event: dict[str, Any]) -> None:
         self.send(event)

@@ -20,6 +20,9 @@ from voice_agent.audio import MODEL_RATE
 WINDOW = 512  # samples per Silero step at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous window the model sees again
 WINDOW_MS = WINDOW * 1000 // MODEL_RATE
+# The `server_vad` defaults (OpenAI's); the protocol's `TurnDetection` takes them from here.
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_SILENCE_MS = 500
 
 
 def silero_model_path() -> Path:
@@ -93,8 +96,8 @@ class SpeechDetector:
     """
 
     model: SpeechProbability
-    threshold: float = 0.5
-    silence_duration_ms: int = 500
+    threshold: float = DEFAULT_THRESHOLD
+    silence_duration_ms: int = DEFAULT_SILENCE_MS
     min_speech_ms: int = 64
     pause_ms: int = 0  # 0: no 'paused' edges
     state: object = None

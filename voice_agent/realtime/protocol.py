@@ -1,4 +1,6 @@
-"""Sans-I/O OpenAI Realtime protocol: parse client events, build server events.
+"""Sans-I/O OpenAI Realtime protocol: event names, errors, and the session's
+configuration with its `session.update` rules. `client_events` parses what clients send;
+`server_events` builds what the server sends.
 
 Nothing here touches a socket or a model, so all of it is testable with plain dicts.
 Server events are built with GA names; `rename_for_beta` maps them for clients that
@@ -8,12 +10,12 @@ asked for the beta protocol (header `OpenAI-Beta: realtime=v1`).
 from __future__ import annotations
 
 import base64
-import binascii
 import itertools
-import json
 import secrets
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from voice_agent.models.vad import DEFAULT_SILENCE_MS, DEFAULT_THRESHOLD
 
 # Client event names: beta aliases -> GA names.
 CLIENT_ALIASES: dict[str, str] = {
@@ -92,9 +94,9 @@ class AudioFormat:
 
 @dataclass(frozen=True)
 class TurnDetection:
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     prefix_padding_ms: int = 300
-    silence_duration_ms: int = 500
+    silence_duration_ms: int = DEFAULT_SILENCE_MS
     create_response: bool = True
     interrupt_response: bool = True
 
@@ -126,6 +128,11 @@ class SessionConfig:
     turn_detection: TurnDetection | None = TurnDetection()
     temperature: float = 0.7
     max_output_tokens: int | None = None
+    transcription_model: str | None = None  # the engine's, if it transcribes the user
+
+    @property
+    def transcription(self) -> dict[str, Any] | None:
+        return {"model": self.transcription_model} if self.transcription_model else None
 
     def to_ga(self) -> dict[str, Any]:
         turn = self.turn_detection.to_wire() if self.turn_detection else None
@@ -141,7 +148,7 @@ class SessionConfig:
                 "input": {
                     "format": self.input_format.to_ga(),
                     "turn_detection": turn,
-                    "transcription": {"model": "whisper-tiny.en"},
+                    "transcription": self.transcription,
                 },
                 "output": {"format": self.output_format.to_ga(), "voice": self.voice},
             },
@@ -160,7 +167,7 @@ class SessionConfig:
             "voice": self.voice,
             "input_audio_format": self.input_format.to_beta(),
             "output_audio_format": self.output_format.to_beta(),
-            "input_audio_transcription": {"model": "whisper-tiny.en"},
+            "input_audio_transcription": self.transcription,
             "turn_detection": self.turn_detection.to_wire() if self.turn_detection else None,
             "temperature": self.temperature,
             "max_response_output_tokens": self.max_output_tokens or "inf",
@@ -324,75 +331,6 @@ def apply_session_update(
         if "voice" in audio_out:
             changes["voice"] = _expect(audio_out["voice"], str, "session.audio.output.voice")
     return replace(config, **changes)
-
-
-def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
-    """Decode one client message into an event dict with a known GA `type`."""
-    if len(raw) > max_bytes:
-        raise ProtocolError(
-            "message_too_large",
-            f"event of {len(raw)} bytes exceeds the limit of {max_bytes} bytes; "
-            "send audio in smaller input_audio_buffer.append events",
-        )
-    try:
-        event = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolError("invalid_json", f"message is not valid JSON: {exc}") from None
-    if not isinstance(event, dict):
-        raise ProtocolError("invalid_event", "an event must be a JSON object")
-    kind = event.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError("missing_type", "an event needs a string 'type'", "type")
-    kind = CLIENT_ALIASES.get(kind, kind)
-    if kind not in CLIENT_EVENTS:
-        raise ProtocolError("unknown_event", f"unknown event type {kind!r}", "type")
-    event_id = event.get("event_id")
-    if event_id is not None and not isinstance(event_id, str):
-        raise ProtocolError("invalid_value", "'event_id' must be a string", "event_id")
-    return {**event, "type": kind}
-
-
-def decode_audio_field(event: dict[str, Any]) -> bytes:
-    data = event.get("audio")
-    if not isinstance(data, str):
-        raise ProtocolError("invalid_value", "'audio' must be a base64 string", "audio")
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise ProtocolError("invalid_audio", "'audio' is not valid base64", "audio") from None
-
-
-def parse_message_item(spec: Any) -> tuple[str, str, str | None]:
-    """(role, text, requested id) of a `conversation.item.create` message item."""
-    if not isinstance(spec, dict):
-        raise ProtocolError("invalid_value", "'item' must be an object", "item")
-    if spec.get("type", "message") != "message":
-        raise ProtocolError(
-            "invalid_value", "only items of type 'message' are supported", "item.type"
-        )
-    role = spec.get("role")
-    if role not in ("user", "assistant", "system"):
-        raise ProtocolError(
-            "invalid_value", "'item.role' must be 'user', 'assistant' or 'system'", "item.role"
-        )
-    content = spec.get("content")
-    if not isinstance(content, list) or not content:
-        raise ProtocolError(
-            "invalid_value", "'item.content' must be a non-empty list", "item.content"
-        )
-    texts = []
-    for part in content:
-        text = part.get("text", part.get("transcript")) if isinstance(part, dict) else None
-        if not isinstance(text, str):
-            raise ProtocolError(
-                "invalid_value",
-                "each content part needs a 'text' (or 'transcript') string; "
-                "send audio with input_audio_buffer.append",
-                "item.content",
-            )
-        texts.append(text)
-    requested_id = spec.get("id") if isinstance(spec.get("id"), str) else None
-    return role, " ".join(texts), requested_id
 
 
 def error_event(

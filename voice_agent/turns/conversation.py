@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from voice_agent.engines.base import Message
+import numpy as np
+
+from voice_agent.engines.base import HistoryItem
+from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import new_id
 from voice_agent.text import truncate_to_fraction
 
 
 @dataclass
 class Segment:
-    """One spoken clause of a reply and where its audio sits on the reply's timeline."""
+    """A stretch of a reply's audio and the text it says, on the reply's timeline."""
 
     text: str
     start_ms: float
@@ -21,7 +23,7 @@ class Segment:
 
 
 def text_heard(segments: list[Segment], cut_ms: float) -> str:
-    """The reply text whose audio lies before `cut_ms`; a clause cut midway keeps
+    """The reply text whose audio lies before `cut_ms`; a segment cut midway keeps
     the share of its words that matches the share of its audio."""
     words = []
     for segment in segments:
@@ -33,28 +35,48 @@ def text_heard(segments: list[Segment], cut_ms: float) -> str:
             if partial := truncate_to_fraction(segment.text, fraction):
                 words.append(partial)
         break
-    return " ".join(words)
+    return " ".join(word for word in words if word)
 
 
 @dataclass
 class Item:
     role: str  # 'user' | 'assistant' | 'system'
-    text: str = ""
+    text: str | None = ""  # None: user speech not transcribed (yet)
     id: str = field(default_factory=lambda: new_id("item"))
-    from_audio: bool = False  # user speech: `text` is its transcript once `transcription` ends
-    transcription: asyncio.Task[str] | None = None
-    transcribed_at: float | None = None  # monotonic time its transcript became final
+    audio: np.ndarray | None = field(default=None, repr=False)  # user speech, until transcribed
+    from_audio: bool = False
     status: str = "completed"
-    segments: list[Segment] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)  # a reply: what its audio says
+    unspoken: str = ""  # a reply: text the engine wrote that no audio has carried yet
+
+    @classmethod
+    def speech(cls, item_id: str, audio16k: np.ndarray) -> Item:
+        return cls("user", None, item_id, audio16k, from_audio=True)
 
     @property
     def audio_ms(self) -> float:
         return self.segments[-1].end_ms if self.segments else 0.0
 
+    def transcribed(self, text: str) -> None:
+        self.text, self.audio = text, None
+
+    def add_audio(self, text: str, start_ms: float, end_ms: float) -> None:
+        """A reply: audio from `start_ms` to `end_ms` that says `text` (with any text written
+        before it that no audio carried yet)."""
+        spoken = " ".join(part for part in (self.unspoken.strip(), text.strip()) if part)
+        self.unspoken = ""
+        self.segments.append(Segment(spoken, start_ms, end_ms))
+
+    def spoken_text(self) -> str:
+        """A reply's whole text: what its audio says, and text written after the last audio."""
+        parts = [s.text for s in self.segments if s.text] + [self.unspoken.strip()]
+        return " ".join(part for part in parts if part)
+
     def cut(self, cut_ms: float) -> None:
         """Keep only what was heard before `cut_ms`; the item's audio then ends there, so
         a later cut can shorten it further but never bring words back."""
         self.text = text_heard(self.segments, cut_ms)
+        self.unspoken = ""
         kept = [s for s in self.segments if s.start_ms < cut_ms]
         if kept and kept[-1].end_ms > cut_ms:
             last = kept[-1]
@@ -66,20 +88,12 @@ class Item:
 
     def to_wire(self) -> dict[str, Any]:
         if self.role == "assistant":
-            content = [{"type": "output_audio", "transcript": self.text}]
-        elif self.from_audio:
-            pending = self.transcription is not None and not self.transcription.done()
-            content = [{"type": "input_audio", "transcript": None if pending else self.text}]
-        else:
-            content = [{"type": "input_text", "text": self.text}]
-        return {
-            "id": self.id,
-            "object": "realtime.item",
-            "type": "message",
-            "role": self.role,
-            "status": self.status,
-            "content": content,
-        }
+            return server_events.item(self.id, self.role, self.status, "assistant_audio", self.text)
+        kind = "user_audio" if self.from_audio else "text"
+        return server_events.item(self.id, self.role, self.status, kind, self.text)
+
+    def for_engine(self) -> HistoryItem:
+        return HistoryItem(self.id, self.role, self.text, self.audio)
 
 
 class Conversation:
@@ -105,17 +119,14 @@ class Conversation:
         self.items.remove(item)
         return True
 
-    async def settled(self) -> None:
-        """Wait until every user utterance has its transcript."""
-        pending = [
-            i.transcription for i in self.items if i.transcription and not i.transcription.done()
-        ]
-        if pending:
-            await asyncio.wait(pending)
+    def history(self) -> tuple[HistoryItem, ...]:
+        """What an engine answers: every item with something in it, oldest first."""
+        return tuple(
+            item.for_engine()
+            for item in self.items
+            if item.audio is not None or (item.text is not None and item.text.strip())
+        )
 
-    def last_transcribed_at(self) -> float | None:
-        times = [item.transcribed_at for item in self.items if item.transcribed_at is not None]
-        return times[-1] if times else None
-
-    def messages(self) -> tuple[Message, ...]:
-        return tuple(Message(item.role, item.text) for item in self.items if item.text.strip())
+    def key(self) -> tuple[tuple[str, str | None], ...]:
+        """Identifies the history an early reply answered: ids and texts, not the audio."""
+        return tuple((item.id, item.text) for item in self.history())

@@ -8,6 +8,7 @@ import numpy as np
 
 from voice_agent import audio
 from voice_agent.models.vad import SpeechDetector, SpeechEdge, SpeechProbability
+from voice_agent.realtime.protocol import SessionConfig, TurnDetection
 
 
 def ms_to_samples(ms: float) -> int:
@@ -19,9 +20,10 @@ def samples_to_ms(samples: int) -> int:
 
 
 class InputAudio:
-    def __init__(self, vad_model: SpeechProbability, input_rate: int) -> None:
-        self.detector = SpeechDetector(vad_model)
-        self._resampler = self._make_resampler(input_rate)
+    def __init__(self, vad_model: SpeechProbability, config: SessionConfig) -> None:
+        turn = config.turn_detection or TurnDetection()
+        self.detector = SpeechDetector(vad_model, turn.threshold, turn.silence_duration_ms)
+        self._resampler = self._make_resampler(config.input_format.rate)
         self._chunks: list[np.ndarray] = []  # the current user turn
         self._start = 0  # stream offset of the first buffered sample
         self.received = 0  # samples received in this session
@@ -32,9 +34,13 @@ class InputAudio:
         # audio (15 ms at 24 kHz, 26 ms at 8 kHz) than HQ's (21 ms, 66 ms).
         return audio.StreamResampler(rate, audio.MODEL_RATE, "MQ")
 
-    def set_input_rate(self, rate: int) -> None:
-        if rate != self._resampler.in_rate:
-            self._resampler = self._make_resampler(rate)
+    def configure(self, config: SessionConfig) -> None:
+        """Take a `session.update`'s input format and VAD settings."""
+        if config.input_format.rate != self._resampler.in_rate:
+            self._resampler = self._make_resampler(config.input_format.rate)
+        if config.turn_detection is not None:
+            self.detector.threshold = config.turn_detection.threshold
+            self.detector.silence_duration_ms = config.turn_detection.silence_duration_ms
 
     @property
     def seconds(self) -> float:

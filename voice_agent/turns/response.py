@@ -1,4 +1,5 @@
-"""A reply in flight: its id, its assistant item, how much audio went out, its timings."""
+"""A reply in flight: its id, its assistant item, how much audio went out, its timings,
+and the one way it is stopped early (`interrupt`)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,21 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from voice_agent.engines.early import EarlyStart
+from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import new_id
 from voice_agent.turns.conversation import Item
 
 
-class ResponseInterrupted(Exception):
-    """The response was stopped (barge-in, cancel) while it was between two chunks."""
-
-
 @dataclass
 class TurnMetrics:
-    """Monotonic timestamps (seconds) of one turn's milestones."""
+    """Timestamps (seconds, on the session's clock) of one turn's milestones."""
 
     speech_stopped_at: float | None = None
     transcript_final_at: float | None = None
     response_created_at: float | None = None
     first_token_at: float | None = None
     first_audio_at: float | None = None
-    early_transcript: bool = False  # the transcript begun at the user's pause was used
-    early_reply: bool = False  # so was the reply begun then
+    early_reply: bool = False  # the reply begun at the user's pause was used
 
     def waits_ms(self) -> dict[str, float | None]:
         """How long the turn waited on each stage after the end of speech (or after the
@@ -48,20 +44,16 @@ class TurnMetrics:
         return waits
 
     def to_event(self, response_id: str, item_id: str | None) -> dict[str, Any]:
-        return {
-            "type": "voice_agent.turn.metrics",
-            "response_id": response_id,
-            "item_id": item_id,
-            "clock": "monotonic",
+        marks = {
             "speech_stopped_at": self.speech_stopped_at,
             "transcript_final_at": self.transcript_final_at,
             "response_created_at": self.response_created_at,
             "first_token_at": self.first_token_at,
             "first_audio_at": self.first_audio_at,
-            "early_transcript": self.early_transcript,
             "early_reply": self.early_reply,
             "durations_ms": self.waits_ms(),
         }
+        return server_events.turn_metrics(response_id, item_id, marks)
 
 
 @dataclass
@@ -69,25 +61,23 @@ class Response:
     id: str = field(default_factory=lambda: new_id("resp"))
     item: Item = field(default_factory=lambda: Item("assistant", status="in_progress"))
     metrics: TurnMetrics = field(default_factory=TurnMetrics)
-    instructions: str | None = None
-    early: EarlyStart | None = None  # work begun at the user's pause, if any
-    task: asyncio.Task[None] | None = None
-    cancel_reason: str | None = None
-    finishing: bool = False  # past the point where cancelling it could lose its response.done
+    answers: str | None = None  # id of the user item it answers, if a turn made it
+    opened: bool = False  # its item is in the conversation and announced
     sent_ms: float = 0.0  # reply audio handed to the transport so far
+    stop_reason: str | None = None  # why it was interrupted; None while it runs on
+    streaming: asyncio.Task[None] | None = None  # the engine's events -> the client
+    finished: asyncio.Task[None] | None = None  # ends with its response.done
 
-    def to_wire(self, status: str, reason: str | None = None) -> dict[str, Any]:
-        details = None
-        if status == "cancelled":
-            details = {"type": "cancelled", "reason": reason}
-        elif status == "failed":
-            details = {"type": "failed", "error": reason}
-        output = [self.item.to_wire()] if status != "in_progress" else []
-        return {
-            "id": self.id,
-            "object": "realtime.response",
-            "status": status,
-            "status_details": details,
-            "output": output,
-            "usage": None,
-        }
+    def interrupt(self, reason: str) -> bool:
+        """Stop producing now (barge-in, cancel, hang-up): no more of its audio goes out
+        from here on, and its response.done will say `reason`. False if it had already
+        stopped or finished."""
+        if self.stop_reason is not None or self.streaming is None or self.streaming.done():
+            return False
+        self.stop_reason = reason
+        self.streaming.cancel()
+        return True
+
+    def to_wire(self, status: str, reason: Any = None) -> dict[str, Any]:
+        output = [self.item.to_wire()] if status != "in_progress" and self.opened else []
+        return server_events.response(self.id, status, output, reason)
