@@ -43,8 +43,9 @@ async def test_short_bench_against_the_real_server(server: ServerProcess, tmp_pa
     target = report["targets"]["A"]
     assert (target["turns"], target["ok"], target["sessions"]) == (4, 4, 2), output
     figures = target["figures"]
-    assert 100 < figures["v2v_ms"]["p50"] < 10_000
-    assert figures["v2v_ms"]["n"] == 4
+    # Latency is the report's business, not a pass/fail limit: only that each turn was timed,
+    # and that no reply began before its question ended.
+    assert figures["v2v_ms"]["n"] == 4 and figures["v2v_ms"]["p50"] > 0
     assert figures["server_total_ms"]["n"] == 4  # our server's turn metrics were read
     assert figures["transcript_wer"]["p50"] <= 0.5
     # Whole (not interrupted) replies were checked by Whisper; the LLM may babble in a
