@@ -10,7 +10,14 @@ import pytest
 
 from tests.speech import espeak
 from voice_agent.audio import resample
-from voice_agent.engines.base import Message, ReplyAudio, ReplyRequest, ReplyTextStarted
+from voice_agent.engines.base import (
+    HistoryItem,
+    Message,
+    ReplyAudio,
+    ReplyStarted,
+    Turn,
+    UserTranscript,
+)
 from voice_agent.engines.cascade import CascadeEngine
 from voice_agent.evaluation import word_error_rate
 from voice_agent.models.asr import ASRConfig, WhisperASR
@@ -114,16 +121,42 @@ async def test_cascade_reply_streams_clauses_whose_audio_says_their_text(
     asr: WhisperASR, llm: LlamaCppLLM, tts: PiperTTS
 ) -> None:
     engine = CascadeEngine(asr, llm, tts)
-    request = ReplyRequest(
+    turn = Turn(
         instructions="You are a helpful voice assistant. Answer in two short sentences.",
-        history=(Message("user", "Tell me something about cats."),),
+        history=(HistoryItem("item_1", "user", "Tell me something about cats."),),
         temperature=0.0,
     )
-    events = [e async for e in engine.reply(request)]
-    assert isinstance(events[0], ReplyTextStarted)
+    events = [e async for e in engine.respond(turn)]
+    assert isinstance(events[0], ReplyStarted)
     pieces = [e for e in events if isinstance(e, ReplyAudio)]
     assert pieces, "no audio"
-    text = " ".join(p.text for p in pieces)
+    text = " ".join(p.text or "" for p in pieces)
     audio = np.concatenate([p.audio for p in pieces])
     heard = await asr.transcribe(resample(audio, pieces[0].sample_rate, 16_000))
     assert word_error_rate(text, heard) <= 0.35, (text, heard)
+
+
+async def test_cascade_hears_a_spoken_turn_before_it_answers(
+    asr: WhisperASR, llm: LlamaCppLLM, tts: PiperTTS
+) -> None:
+    engine = CascadeEngine(asr, llm, tts)
+    spoken = espeak("What is the capital city of France?", 16_000)
+    turn = Turn(
+        instructions="Answer in one short sentence.",
+        history=(
+            HistoryItem("item_1", "user", None, espeak("Hello there.", 16_000)),
+            HistoryItem("item_2", "assistant", "Hi! How can I help?"),
+            HistoryItem("item_3", "user", None, spoken),
+        ),
+        temperature=0.0,
+        max_output_tokens=30,
+    )
+    events = [e async for e in engine.respond(turn)]
+    heard = [e for e in events if isinstance(e, UserTranscript)]
+    # Every untranscribed speech item is heard, in order, before the reply starts.
+    assert [e.item_id for e in heard] == ["item_1", "item_3"]
+    assert word_error_rate("What is the capital city of France?", heard[1].text) <= 0.2
+    assert events.index(heard[-1]) < next(
+        i for i, e in enumerate(events) if isinstance(e, ReplyStarted)
+    )
+    assert any(isinstance(e, ReplyAudio) for e in events)
