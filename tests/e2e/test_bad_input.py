@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 from collections.abc import Iterator
 
@@ -12,83 +11,85 @@ import pytest
 
 from tests.conftest import ServerProcess, free_port, start_server
 from tests.e2e.helpers import get_json, get_text
-from tests.realtime_client import RealtimeClient, text_item
+from voice_agent.realtime.client import (
+    ClientEvent,
+    RealtimeConnection,
+    ServerEvent,
+    append_pcm,
+    commit,
+    response_cancel,
+    response_create,
+    session_update,
+    text_item,
+)
 
 pytestmark = pytest.mark.e2e
 
 
-async def assert_still_works(client: RealtimeClient) -> None:
+async def assert_still_works(client: RealtimeConnection) -> None:
     """A full text turn with a spoken reply on the same session."""
-    count = len(client.of_type("response.done"))
+    count = len(client.of_type(ServerEvent.RESPONSE_DONE))
     await client.send(text_item("Say hello."))
-    await client.send({"type": "response.create"})
-    done = await client.wait_for("response.done", count=count + 1, timeout=90)
+    await client.send(response_create())
+    done = await client.wait_for(ServerEvent.RESPONSE_DONE, count=count + 1, timeout=90)
     assert done["response"]["status"] == "completed"
     assert client.response_audio(done["response"]["id"]).size > 0
 
 
 async def test_each_bad_event_gets_an_error_and_the_session_lives_on(server: ServerProcess) -> None:
-    client = await RealtimeClient.connect(server.ws_url)
+    client = await RealtimeConnection.connect(server.ws_url)
     try:
-        await client.wait_for("session.created")
+        await client.wait_for(ServerEvent.SESSION_CREATED)
         one_mib = 1024 * 1024
         cases = [
             ("{this is not json", "invalid_json"),
             (json.dumps({"type": "no.such.event", "event_id": "u1"}), "unknown_event"),
             (
-                json.dumps({"type": "input_audio_buffer.append", "audio": "@@not base64@@"}),
+                json.dumps({"type": ClientEvent.INPUT_AUDIO_APPEND, "audio": "@@not base64@@"}),
                 "invalid_audio",
             ),
             (
-                json.dumps(
-                    {
-                        "type": "input_audio_buffer.append",
-                        "audio": base64.b64encode(b"\x00\x01\x02").decode(),
-                    }
-                ),
+                json.dumps(append_pcm(b"\x00\x01\x02")),
                 "invalid_audio",
             ),
             (
-                json.dumps({"type": "input_audio_buffer.append", "audio": "A" * (one_mib + 4)}),
+                json.dumps({"type": ClientEvent.INPUT_AUDIO_APPEND, "audio": "A" * (one_mib + 4)}),
                 "message_too_large",
             ),
             (
                 json.dumps(
-                    {
-                        "type": "session.update",
-                        "session": {
-                            "audio": {"input": {"format": {"type": "audio/pcm", "rate": 12345}}}
-                        },
-                    }
+                    session_update(
+                        {"audio": {"input": {"format": {"type": "audio/pcm", "rate": 12345}}}}
+                    )
                 ),
                 "invalid_value",
             ),
             (
                 json.dumps(
-                    {
-                        "type": "session.update",
-                        "session": {"turn_detection": {"type": "server_vad", "threshold": 3}},
-                    }
+                    session_update({"turn_detection": {"type": "server_vad", "threshold": 3}})
                 ),
                 "invalid_value",
             ),
-            (json.dumps({"type": "response.cancel"}), "response_cancel_not_active"),
-            (json.dumps({"type": "input_audio_buffer.commit"}), "input_audio_buffer_commit_empty"),
+            (json.dumps(response_cancel()), "response_cancel_not_active"),
+            (
+                json.dumps(commit()),
+                "input_audio_buffer_commit_empty",
+            ),
         ]
         for raw, code in cases:
-            before = len(client.of_type("error"))
+            before = len(client.of_type(ServerEvent.ERROR))
             await client.send_raw(raw)
-            error = await client.wait_for("error", count=before + 1, timeout=10)
+            error = await client.wait_for(ServerEvent.ERROR, count=before + 1, timeout=10)
             assert error["error"]["code"] == code, (raw[:80], error)
             assert error["error"]["message"]
         await client.ws.send_bytes(b"\x00\x01")
-        assert (await client.wait_for("error", count=len(cases) + 1))["error"][
+        assert (await client.wait_for(ServerEvent.ERROR, count=len(cases) + 1))["error"][
             "code"
         ] == "invalid_event"
         assert not client.closed.is_set()
         # The invalid updates changed nothing.
-        await client.send({"type": "session.update", "session": {}})
-        session = (await client.wait_for("session.updated"))["session"]
+        await client.send(session_update({}))
+        session = (await client.wait_for(ServerEvent.SESSION_UPDATED))["session"]
         assert session["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
         assert session["audio"]["input"]["turn_detection"]["threshold"] == 0.5
         await assert_still_works(client)
@@ -97,11 +98,11 @@ async def test_each_bad_event_gets_an_error_and_the_session_lives_on(server: Ser
 
 
 async def test_disconnect_mid_reply_frees_the_session(server: ServerProcess) -> None:
-    client = await RealtimeClient.connect(server.ws_url)
-    await client.wait_for("session.created")
+    client = await RealtimeConnection.connect(server.ws_url)
+    await client.wait_for(ServerEvent.SESSION_CREATED)
     await client.send(text_item("Tell me a long story about the sea."))
-    await client.send({"type": "response.create"})
-    await client.wait_for("response.output_audio.delta", timeout=90)
+    await client.send(response_create())
+    await client.wait_for(ServerEvent.AUDIO_DELTA, timeout=90)
     await client.close()  # gone, mid-reply
     for _ in range(100):
         health = get_json(server.http_url + "/healthz")
@@ -111,9 +112,9 @@ async def test_disconnect_mid_reply_frees_the_session(server: ServerProcess) -> 
     assert health["sessions"] == 0
     metrics = await asyncio.to_thread(get_text, server.http_url + "/metrics")
     assert "voice_agent_responses_active 0" in metrics
-    survivor = await RealtimeClient.connect(server.ws_url)
+    survivor = await RealtimeConnection.connect(server.ws_url)
     try:
-        await survivor.wait_for("session.created")
+        await survivor.wait_for(ServerEvent.SESSION_CREATED)
         await assert_still_works(survivor)
     finally:
         await survivor.close()
@@ -127,12 +128,12 @@ def one_session_server() -> Iterator[ServerProcess]:
 async def test_session_limit_is_answered_with_a_clear_error(
     one_session_server: ServerProcess,
 ) -> None:
-    first = await RealtimeClient.connect(one_session_server.ws_url)
+    first = await RealtimeConnection.connect(one_session_server.ws_url)
     try:
-        await first.wait_for("session.created")
-        second = await RealtimeClient.connect(one_session_server.ws_url)
+        await first.wait_for(ServerEvent.SESSION_CREATED)
+        second = await RealtimeConnection.connect(one_session_server.ws_url)
         await asyncio.wait_for(second.closed.wait(), 10)
-        assert [e["type"] for e in second.events] == ["error"]
+        assert [e["type"] for e in second.events] == [ServerEvent.ERROR]
         assert second.events[0]["error"]["code"] == "session_limit_reached"
         assert second.ws.close_code == 1013
         await second.close()
@@ -143,9 +144,11 @@ async def test_session_limit_is_answered_with_a_clear_error(
         if get_json(one_session_server.http_url + "/healthz")["sessions"] == 0:
             break
         await asyncio.sleep(0.1)
-    third = await RealtimeClient.connect(one_session_server.ws_url)
+    third = await RealtimeConnection.connect(one_session_server.ws_url)
     try:
-        assert (await third.wait_for("session.created"))["type"] == "session.created"
+        assert (await third.wait_for(ServerEvent.SESSION_CREATED))[
+            "type"
+        ] == ServerEvent.SESSION_CREATED
     finally:
         await third.close()
 
@@ -159,15 +162,15 @@ def dead_llm_server() -> Iterator[ServerProcess]:
 async def test_dead_llm_server_is_an_error_not_a_dead_session(
     dead_llm_server: ServerProcess,
 ) -> None:
-    client = await RealtimeClient.connect(dead_llm_server.ws_url)
+    client = await RealtimeConnection.connect(dead_llm_server.ws_url)
     try:
-        await client.wait_for("session.created")
+        await client.wait_for(ServerEvent.SESSION_CREATED)
         for attempt in (1, 2):
             await client.send(text_item("Hello?"))
-            await client.send({"type": "response.create"})
-            done = await client.wait_for("response.done", count=attempt, timeout=30)
+            await client.send(response_create())
+            done = await client.wait_for(ServerEvent.RESPONSE_DONE, count=attempt, timeout=30)
             assert done["response"]["status"] == "failed"
-            error = client.of_type("error")[-1]["error"]
+            error = client.of_type(ServerEvent.ERROR)[-1]["error"]
             assert error["code"] == "llm_unavailable"
             assert "LLM server" in error["message"]
     finally:
@@ -176,7 +179,7 @@ async def test_dead_llm_server_is_an_error_not_a_dead_session(
 
 async def test_transport_cap_closes_only_that_socket(server: ServerProcess) -> None:
     """Past twice the documented limit the socket closes with 1009; others are untouched."""
-    bystander = await RealtimeClient.connect(server.ws_url)
+    bystander = await RealtimeConnection.connect(server.ws_url)
     async with aiohttp.ClientSession() as http:
         ws = await http.ws_connect(server.ws_url)
         await ws.receive()  # session.created
@@ -187,7 +190,7 @@ async def test_transport_cap_closes_only_that_socket(server: ServerProcess) -> N
         assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == 1009
     try:
-        await bystander.wait_for("session.created")
+        await bystander.wait_for(ServerEvent.SESSION_CREATED)
         await assert_still_works(bystander)
     finally:
         await bystander.close()

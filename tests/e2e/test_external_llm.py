@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import ARTIFACTS, ServerProcess, free_port, start_server
-from tests.realtime_client import RealtimeClient, text_item
 from tests.speech import espeak, silence
 from voice_agent.evaluation import word_error_rate
 from voice_agent.models.llm import default_gguf_path
+from voice_agent.realtime.client import RealtimeConnection, ServerEvent, response_create, text_item
 from voice_agent.text import speakable
 
 pytestmark = pytest.mark.e2e
@@ -124,19 +124,19 @@ def server_with_llm_url(proxy: RecordingProxy) -> Iterator[ServerProcess]:
 async def test_spoken_turn_through_an_openai_compatible_llm(
     server_with_llm_url: ServerProcess, proxy: RecordingProxy
 ) -> None:
-    client = await RealtimeClient.connect(server_with_llm_url.ws_url)
+    client = await RealtimeConnection.connect(server_with_llm_url.ws_url)
     try:
         await client.configure({"temperature": 0.0})
         asked = len(proxy.requests)
         question = "What is the largest planet?"
         await client.stream(np.concatenate([silence(0.3), espeak(question), silence(1.0)]))
-        done = await client.wait_for("response.done", timeout=90)
-        assert done["response"]["status"] == "completed", client.of_type("error")
+        done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=90)
+        assert done["response"]["status"] == "completed", client.of_type(ServerEvent.ERROR)
         assert client.response_audio(done["response"]["id"]).size > 0
         said = done["response"]["output"][0]["content"][0]["transcript"]
 
         # The LLM server was asked what the server heard, under the name we gave it...
-        heard = client.of_type("conversation.item.input_audio_transcription.completed")
+        heard = client.of_type(ServerEvent.INPUT_TRANSCRIPT_DONE)
         assert word_error_rate(question, heard[-1]["transcript"]) <= 0.2, heard
         request = proxy.requests[asked]
         assert request["model"] == "smollm2" and request["temperature"] == 0.0
@@ -152,26 +152,26 @@ async def test_spoken_turn_through_an_openai_compatible_llm(
 async def test_llm_server_dying_fails_the_reply_not_the_session(
     server_with_llm_url: ServerProcess, proxy: RecordingProxy
 ) -> None:
-    client = await RealtimeClient.connect(server_with_llm_url.ws_url)
+    client = await RealtimeConnection.connect(server_with_llm_url.ws_url)
     try:
-        await client.wait_for("session.created")
+        await client.wait_for(ServerEvent.SESSION_CREATED)
         proxy.dead = True
         try:
             await client.send(text_item("Hello?"))
-            await client.send({"type": "response.create"})
-            done = await client.wait_for("response.done", timeout=60)
+            await client.send(response_create())
+            done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=60)
         finally:
             proxy.dead = False
         assert done["response"]["status"] == "failed"
-        error = client.of_type("error")[-1]["error"]
+        error = client.of_type(ServerEvent.ERROR)[-1]["error"]
         assert error["code"] == "llm_unavailable", error  # as the README documents
         assert "LLM server" in error["message"]
 
         # The server is back: the same session gets an answer from it.
         await client.send(text_item("Say hello."))
-        await client.send({"type": "response.create"})
-        done = await client.wait_for("response.done", count=2, timeout=90)
-        assert done["response"]["status"] == "completed", client.of_type("error")
+        await client.send(response_create())
+        done = await client.wait_for(ServerEvent.RESPONSE_DONE, count=2, timeout=90)
+        assert done["response"]["status"] == "completed", client.of_type(ServerEvent.ERROR)
         said = done["response"]["output"][0]["content"][0]["transcript"]
         assert word_error_rate(speakable(proxy.answers[-1]), said) <= 0.05
     finally:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from voice_agent.audio import float_to_pcm16
+from voice_agent.realtime.client import ClientEvent, ServerEvent, response_cancel
 from voice_agent.talk.client import TalkClient, TalkOptions
 from voice_agent.talk.files import RecordingSpeaker
 from voice_agent.talk.state import TalkState, Turn
@@ -16,31 +17,29 @@ from voice_agent.talk.state import TalkState, Turn
 
 def reply_events(response_id: str = "resp_1", item_id: str = "item_a") -> list[dict[str, Any]]:
     return [
-        {"type": "response.created", "response": {"id": response_id}},
-        {"type": "response.output_item.added", "response_id": response_id,
+        {"type": ServerEvent.RESPONSE_CREATED, "response": {"id": response_id}},
+        {"type": ServerEvent.OUTPUT_ITEM_ADDED, "response_id": response_id,
          "item": {"id": item_id}},
-        {"type": "response.output_audio_transcript.delta", "response_id": response_id,
+        {"type": ServerEvent.TRANSCRIPT_DELTA, "response_id": response_id,
          "delta": "Paris is"},
-        {"type": "response.output_audio_transcript.delta", "response_id": response_id,
+        {"type": ServerEvent.TRANSCRIPT_DELTA, "response_id": response_id,
          "delta": " the capital."},
     ]  # fmt: skip
 
 
 def test_a_voice_turn_collects_both_sides() -> None:
     state = TalkState("ws://x", "full-duplex", stream_start=100.0)
-    state.on_event({"type": "input_audio_buffer.speech_started", "item_id": "item_u"})
-    state.on_event(
-        {"type": "input_audio_buffer.speech_stopped", "item_id": "item_u", "audio_end_ms": 1500}
-    )
+    state.on_event({"type": ServerEvent.SPEECH_STARTED, "item_id": "item_u"})
+    state.on_event({"type": ServerEvent.SPEECH_STOPPED, "item_id": "item_u", "audio_end_ms": 1500})
     for event in reply_events():
         assert state.on_event(event) is None
     state.on_event(
-        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u",
+        {"type": ServerEvent.INPUT_TRANSCRIPT_DONE, "item_id": "item_u",
          "transcript": " What is the largest planet? "}
     )  # fmt: skip
     assert state.active_response == "resp_1"
     done = state.on_event(
-        {"type": "response.done", "response": {"id": "resp_1", "status": "completed"}}
+        {"type": ServerEvent.RESPONSE_DONE, "response": {"id": "resp_1", "status": "completed"}}
     )
     assert done is state.turns[0] and len(state.turns) == 1
     assert done.user == "What is the largest planet?"
@@ -52,9 +51,9 @@ def test_a_voice_turn_collects_both_sides() -> None:
 def test_a_push_to_talk_turn_is_one_turn() -> None:
     state = TalkState("ws://x", "push-to-talk")
     state.turns.append(Turn(speech_end_at=5.0))  # opened by the key press that sent it
-    state.on_event({"type": "input_audio_buffer.committed", "item_id": "item_u"})
+    state.on_event({"type": ServerEvent.INPUT_COMMITTED, "item_id": "item_u"})
     state.on_event(
-        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u",
+        {"type": ServerEvent.INPUT_TRANSCRIPT_DONE, "item_id": "item_u",
          "transcript": "Hello."}
     )  # fmt: skip
     state.on_event(reply_events()[0])
@@ -95,7 +94,7 @@ class RecordingClient(TalkClient):
 
 def audio_delta(seconds: float, response_id: str = "resp_1") -> dict[str, Any]:
     pcm = float_to_pcm16(np.full(int(24_000 * seconds), 0.2, np.float32))
-    return {"type": "response.output_audio.delta", "response_id": response_id,
+    return {"type": ServerEvent.AUDIO_DELTA, "response_id": response_id,
             "delta": base64.b64encode(pcm).decode()}  # fmt: skip
 
 
@@ -106,9 +105,9 @@ async def test_barge_in_truncates_to_what_was_played_and_drops_late_audio() -> N
     await client._on_event(audio_delta(0.3))
     await client.barge_in()
     cancel, truncate = client.sent
-    assert truncate["type"] == "conversation.item.truncate" and truncate["item_id"] == "item_a"
+    assert truncate["type"] == ClientEvent.ITEM_TRUNCATE and truncate["item_id"] == "item_a"
     assert 250 <= truncate["audio_end_ms"] <= 300  # the resampler holds back a few ms
-    assert cancel == {"type": "response.cancel"}
+    assert cancel == response_cancel()
     assert client.state.turns[0].interrupted_at_ms == truncate["audio_end_ms"]
     await client._on_event(audio_delta(0.5))  # already on its way when we cut it
     assert client.speaker.played_ms("resp_1") == truncate["audio_end_ms"]
@@ -121,4 +120,4 @@ async def test_barge_in_before_any_audio_cancels_the_reply_in_progress() -> None
     for event in reply_events()[:2]:  # created, but nothing said yet
         await client._on_event(event)
     await client.barge_in()
-    assert client.sent == [{"type": "response.cancel"}]
+    assert client.sent == [response_cancel()]

@@ -9,9 +9,7 @@ position of the speech inside each prompt's audio, never from the server's own V
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,14 +17,26 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from voice_agent.audio import float_to_pcm16, pcm16_to_float
 from voice_agent.bench.corpus import RATE
+from voice_agent.realtime.client import (
+    ConnectionClosed,
+    EventLog,
+    RealtimeConnection,
+    Received,
+    ServerEvent,
+    append_audio,
+    delta_audio,
+    pcm_session,
+    reply_audio,
+    reply_text,
+    response_id,
+    response_status,
+    session_update,
+)
 
 CHUNK_S = 0.02
 CHUNK = int(RATE * CHUNK_S)
 AUDIBLE_RMS = 0.01  # -40 dBFS: quieter reply chunks do not count as "the reply started"
-AUDIO_DELTA = ("response.output_audio.delta", "response.audio.delta")
-TRANSCRIPT_DELTA = ("response.output_audio_transcript.delta", "response.audio_transcript.delta")
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,6 @@ class Interruption:
 
 class TurnFailed(Exception):
     """The turn could not be measured; the message says why, for the report."""
-
-
-@dataclass
-class Received:
-    at: float
-    event: dict[str, Any]
 
 
 @dataclass
@@ -119,119 +123,75 @@ class BenchSession:
         self.target = target
         self.index = index
         self.timeout_s = timeout_s
-        self.received: list[Received] = []
-        self.protocol_errors = 0
-        self._http: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
+        self.log = EventLog()  # what the server sent, timestamped on arrival
+        self._protocol_errors = 0  # messages that were not event objects
+        self._conn: RealtimeConnection | None = None
         self._mic = Microphone(self._append)
-        self.closed_reason: str | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.log.received
+
+    @property
+    def protocol_errors(self) -> int:
+        return self._protocol_errors + (self._conn.protocol_errors if self._conn else 0)
 
     async def open(self) -> None:
-        self._http = aiohttp.ClientSession()
         try:
-            self._ws = await self._http.ws_connect(
-                self.url, timeout=aiohttp.ClientWSTimeout(ws_close=5), max_msg_size=0
+            self._conn = await RealtimeConnection.connect(
+                self.url, timeout=aiohttp.ClientWSTimeout(ws_close=5)
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self._http.close()
             raise TurnFailed(f"connect failed: {exc}") from exc
-        self._reader = asyncio.create_task(self._read())
-        await self._send(
-            {
-                "type": "session.update",
-                "session": {
-                    "type": "realtime",
-                    "audio": {
-                        "input": {"format": {"type": "audio/pcm", "rate": RATE}},
-                        "output": {"format": {"type": "audio/pcm", "rate": RATE}},
-                    },
-                },
-            }
-        )
+        self.log = self._conn
+        await self._send(session_update(pcm_session(RATE)))
         self._mic.start()
 
-    async def _read(self) -> None:
-        assert self._ws is not None
-        try:
-            async for message in self._ws:
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    continue
-                try:
-                    event = json.loads(message.data)
-                    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                        raise ValueError("not an event object")
-                except ValueError:
-                    self.protocol_errors += 1
-                    continue
-                self.received.append(Received(time.monotonic(), event))
-                self._changed.set()
-        finally:
-            self.closed_reason = self.closed_reason or "connection closed by the server"
-            self._changed.set()
-
     async def _send(self, event: dict[str, Any]) -> None:
-        if self._ws is None or self._ws.closed:
+        if self._conn is None or self._conn.ws.closed:
             return
         with contextlib.suppress(ConnectionError, RuntimeError):
-            await self._ws.send_str(json.dumps(event))
+            await self._conn.send(event)
 
     async def _append(self, chunk: np.ndarray) -> None:
-        audio = base64.b64encode(float_to_pcm16(chunk)).decode()
-        await self._send({"type": "input_audio_buffer.append", "audio": audio})
+        await self._send(append_audio(chunk))
 
     async def close(self) -> None:
         await self._mic.stop()
-        if self._ws is not None:
-            await self._ws.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        if self._http is not None:
-            await self._http.close()
-
-    def _connection_closed(self) -> bool:
-        return self._ws is not None and self._ws.closed
+        if self._conn is not None:
+            await self._conn.close()
 
     # ---- waiting on events -----------------------------------------------------------
 
     async def _wait(self, found: Any, deadline: float, what: str) -> Any:
         """Wait until `found()` returns something; raise TurnFailed at the deadline."""
-        while True:
-            result = found()
-            if result is not None:
-                return result
-            if self.closed_reason and self._connection_closed():
-                raise TurnFailed(f"{what}: {self.closed_reason}")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TurnFailed(f"timeout waiting for {what}")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
+        try:
+            return await self.log.wait(found, deadline - time.monotonic(), what)
+        except TimeoutError:
+            raise TurnFailed(f"timeout waiting for {what}") from None
+        except ConnectionClosed:
+            raise TurnFailed(f"{what}: {self.log.closed_reason}") from None
 
     def _since(self, mark: int) -> list[Received]:
         return self.received[mark:]
 
     def _server_error(self, mark: int) -> str | None:
         for r in self._since(mark):
-            if r.event["type"] == "error":
+            if r.event["type"] == ServerEvent.ERROR:
                 error = r.event.get("error") or {}
                 return f"server error {error.get('code')}: {error.get('message')}"
         return None
 
     def _first_audible(self, mark: int) -> Received | None:
         for r in self._since(mark):
-            if r.event["type"] in AUDIO_DELTA and _rms(r.event) > AUDIBLE_RMS:
+            if r.event["type"] in ServerEvent.AUDIO_DELTAS and _rms(r.event) > AUDIBLE_RMS:
                 return r
         return None
 
-    def _done(self, mark: int, response_id: str) -> Received | None:
+    def _done(self, mark: int, reply: str) -> Received | None:
         for r in self._since(mark):
-            done = r.event["type"] == "response.done"
-            if done and (r.event.get("response") or {}).get("id") == response_id:
+            done = r.event["type"] == ServerEvent.RESPONSE_DONE
+            if done and response_id(r.event) == reply:
                 return r
         return None
 
@@ -255,15 +215,15 @@ class BenchSession:
                 lambda: self._first_audible(mark) or self._fail_fast(mark), deadline, "reply audio"
             )
             result.v2v_ms = round((first.at - speech_end) * 1000, 1)
-            response_id = first.event.get("response_id")
+            reply = first.event.get("response_id")
             if interruption is not None:
                 await asyncio.sleep(interrupt_after_s)
-                result.barge_in = await self._interrupt(mark, response_id, interruption, deadline)
+                result.barge_in = await self._interrupt(mark, reply, interruption, deadline)
             done = await self._wait(
-                lambda: self._done(mark, response_id), deadline, "response.done"
+                lambda: self._done(mark, reply), deadline, ServerEvent.RESPONSE_DONE
             )
-            self._collect(result, mark, response_id, done)
-            await self._wait_for_metrics(result, mark, response_id)
+            self._collect(result, mark, reply, done)
+            await self._wait_for_metrics(result, mark, reply)
             if interruption is None:
                 # A listener hears the reply out before speaking again.
                 await asyncio.sleep(max(0.0, first.at + result.reply_audio_s - time.monotonic()))
@@ -276,8 +236,8 @@ class BenchSession:
     def _fail_fast(self, mark: int) -> None:
         """Stop waiting at once when the server said the reply failed."""
         for r in self._since(mark):
-            if r.event["type"] == "response.done":
-                status = (r.event.get("response") or {}).get("status")
+            if r.event["type"] == ServerEvent.RESPONSE_DONE:
+                status = response_status(r.event)
                 if status in ("failed", "cancelled", "incomplete"):
                     detail = self._server_error(mark) or f"response {status}"
                     raise TurnFailed(detail)
@@ -286,28 +246,28 @@ class BenchSession:
     async def _interrupt(
         self,
         mark: int,
-        response_id: str,
+        reply: str,
         interruption: Interruption,
         deadline: float,
     ) -> dict[str, Any]:
         sent_at = await self._mic.say(interruption.audio)
         speech_start = sent_at + interruption.speech_start_s
-        done = await self._wait(lambda: self._done(mark, response_id), deadline, "cancellation")
+        done = await self._wait(lambda: self._done(mark, reply), deadline, "cancellation")
         deltas = [
             r
             for r in self._since(mark)
-            if r.event["type"] in AUDIO_DELTA and r.event.get("response_id") == response_id
+            if r.event["type"] in ServerEvent.AUDIO_DELTAS and r.event.get("response_id") == reply
         ]
         last = max((r.at for r in deltas if r.at <= done.at), default=None)
         heard = next(
             (
                 r.at
                 for r in self._since(mark)
-                if r.event["type"] == "input_audio_buffer.speech_started" and r.at >= sent_at
+                if r.event["type"] == ServerEvent.SPEECH_STARTED and r.at >= sent_at
             ),
             None,
         )
-        status = (done.event.get("response") or {}).get("status")
+        status = response_status(done.event)
         follow_mark = self.received.index(done)
         follow = await self._wait(lambda: self._first_audible(follow_mark), deadline, "answer")
         follow_id = follow.event.get("response_id")
@@ -336,32 +296,23 @@ class BenchSession:
             "followup_v2v_ms": round((follow.at - speech_end) * 1000, 1),
         }
 
-    def _collect(self, result: TurnResult, mark: int, response_id: str, done: Received) -> None:
+    def _collect(self, result: TurnResult, mark: int, reply: str, done: Received) -> None:
         events = [r.event for r in self._since(mark)]
-        chunks = [
-            pcm16_to_float(base64.b64decode(e.get("delta", "")))
-            for e in events
-            if e["type"] in AUDIO_DELTA and e.get("response_id") == response_id
-        ]
-        result.reply_audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        result.reply_audio = reply_audio(events, reply)
         result.reply_audio_s = round(len(result.reply_audio) / RATE, 3)
-        result.reply_text = "".join(
-            e.get("delta", "")
-            for e in events
-            if e["type"] in TRANSCRIPT_DELTA and e.get("response_id") == response_id
-        ).strip()
+        result.reply_text = reply_text(events, reply).strip()
         for e in events:
-            if e["type"] == "conversation.item.input_audio_transcription.completed":
+            if e["type"] == ServerEvent.INPUT_TRANSCRIPT_DONE:
                 result.transcript = e.get("transcript")
                 break
 
-    async def _wait_for_metrics(self, result: TurnResult, mark: int, response_id: str) -> None:
+    async def _wait_for_metrics(self, result: TurnResult, mark: int, reply: str) -> None:
         """Our server's `voice_agent.turn.metrics`, if this server sends one (1 s grace)."""
 
         def metrics() -> dict[str, Any] | None:
             for r in self._since(mark):
                 kind, rid = r.event["type"], r.event.get("response_id")
-                if kind == "voice_agent.turn.metrics" and rid == response_id:
+                if kind == ServerEvent.TURN_METRICS and rid == reply:
                     return r.event
             return None
 
@@ -372,7 +323,7 @@ class BenchSession:
 
 def _rms(event: dict[str, Any]) -> float:
     try:
-        audio = pcm16_to_float(base64.b64decode(event.get("delta", "")))
+        audio = delta_audio(event)
     except ValueError:
         return 0.0
     return float(np.sqrt(np.mean(audio**2))) if len(audio) else 0.0

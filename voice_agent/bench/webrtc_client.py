@@ -23,9 +23,10 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from voice_agent.audio import StreamResampler, float_to_pcm16
-from voice_agent.bench.client import AUDIBLE_RMS, BenchSession, Received, TurnFailed
+from voice_agent.bench.client import AUDIBLE_RMS, BenchSession, TurnFailed
 from voice_agent.bench.corpus import RATE
 from voice_agent.gateway.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
+from voice_agent.realtime.client import ServerEvent, parse_event
 
 
 def calls_url(url: str) -> str:
@@ -105,22 +106,15 @@ class WebRTCBenchSession(BenchSession):
             return body
 
     def _on_message(self, message: Any) -> None:
-        try:
-            event = json.loads(message)
-            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                raise ValueError("not an event object")
-        except ValueError:
-            self.protocol_errors += 1
+        event = parse_event(message)
+        if event is None:
+            self._protocol_errors += 1
             return
-        if event["type"] == "output_audio_buffer.started":
+        if event["type"] == ServerEvent.OUTPUT_AUDIO_STARTED:
             self._playing, self._playing_over = event.get("response_id"), False
-        elif event["type"] in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
+        elif event["type"] in (ServerEvent.OUTPUT_AUDIO_STOPPED, ServerEvent.OUTPUT_AUDIO_CLEARED):
             self._playing_over = True  # frames sent before it may still be on their way
-        self._record(event)
-
-    def _record(self, event: dict[str, Any]) -> None:
-        self.received.append(Received(time.monotonic(), event))
-        self._changed.set()
+        self.log.add(event)
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "audio":
@@ -141,14 +135,10 @@ class WebRTCBenchSession(BenchSession):
             audible = float(np.sqrt(np.mean(audio**2))) > AUDIBLE_RMS
             if audible:
                 self._last_audible = time.monotonic()
-            if audible or not self._playing_over:
+            if audible or not self._playing_over:  # as if it had come as a delta
                 delta = base64.b64encode(float_to_pcm16(audio)).decode()
-                self._record(
-                    {
-                        "type": "response.output_audio.delta",
-                        "response_id": self._playing,
-                        "delta": delta,
-                    }
+                self.log.add(
+                    {"type": ServerEvent.AUDIO_DELTA, "response_id": self._playing, "delta": delta}
                 )
 
     async def turn(self, *args: Any, **kwargs: Any) -> Any:
@@ -167,11 +157,7 @@ class WebRTCBenchSession(BenchSession):
 
     async def _on_state(self) -> None:
         if self._pc.connectionState in ("failed", "closed"):
-            self.closed_reason = self.closed_reason or f"call {self._pc.connectionState}"
-            self._changed.set()
-
-    def _connection_closed(self) -> bool:
-        return self._pc.connectionState in ("failed", "closed")
+            self.log.end(f"call {self._pc.connectionState}")
 
     async def _send(self, event: dict[str, Any]) -> None:
         if self._channel.readyState == "open":

@@ -11,7 +11,6 @@ with backoff; the conversation then starts afresh (the server keeps no history f
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import time
@@ -21,11 +20,12 @@ from typing import Any, Protocol
 import aiohttp
 import numpy as np
 
-from voice_agent.audio import MODEL_RATE, StreamResampler, float_to_pcm16, pcm16_to_float
+from voice_agent.audio import MODEL_RATE, StreamResampler, float_to_pcm16
+from voice_agent.realtime import client as rt
+from voice_agent.realtime.client import ServerEvent
 from voice_agent.talk.state import TalkState, Turn
 
 WIRE_RATE = 24_000
-AUDIO_DELTAS = ("response.output_audio.delta", "response.audio.delta")
 
 
 class Mic(Protocol):
@@ -136,14 +136,12 @@ class TalkClient:
                 turn.status = turn.status or "cancelled"
 
     async def _configure(self) -> None:
-        pcm = {"type": "audio/pcm", "rate": WIRE_RATE}
-        audio: dict[str, Any] = {"input": {"format": pcm}, "output": {"format": pcm}}
-        if self.options.mode == "push-to-talk":
-            audio["input"]["turn_detection"] = None
-        session: dict[str, Any] = {"type": "realtime", "audio": audio}
-        if self.options.instructions:
-            session["instructions"] = self.options.instructions
-        await self.send({"type": "session.update", "session": session})
+        session = rt.pcm_session(
+            WIRE_RATE,
+            manual_turns=self.options.mode == "push-to-talk",
+            instructions=self.options.instructions,
+        )
+        await self.send(rt.session_update(session))
 
     async def send(self, event: dict[str, Any]) -> None:
         if self._ws is not None and not self._ws.closed:
@@ -155,11 +153,8 @@ class TalkClient:
         async for message in self._ws:
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
-            try:
-                event = json.loads(message.data)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
+            event = rt.parse_event(message.data)
+            if event is not None:
                 await self._on_event(event)
         if self._ws.close_code == 1013 or self.state.connection == "busy":
             raise ServerGone("the server is busy (all its sessions are in use)", refused=True)
@@ -167,19 +162,19 @@ class TalkClient:
 
     async def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        if kind == "session.created":
+        if kind == ServerEvent.SESSION_CREATED:
             self.state.connection, self.state.notice = "connected", ""
             self.state.phase = "listening" if self.talking else "press space to talk"
             self.state.stream_start = None
             while not self.mic.blocks.empty():  # what was said while disconnected is stale
                 self.mic.blocks.get_nowait()
-        elif kind == "error" and (event.get("error") or {}).get("code") == "session_limit_reached":
+        elif kind == ServerEvent.ERROR and rt.error_code(event) == "session_limit_reached":
             self.state.connection = "busy"
             return
-        elif kind in AUDIO_DELTAS:
+        elif kind in ServerEvent.AUDIO_DELTAS:
             self._play(event)
             return
-        elif kind == "input_audio_buffer.speech_started" and self.speaker.playing:
+        elif kind == ServerEvent.SPEECH_STARTED and self.speaker.playing:
             await self.barge_in()  # the server heard it first (e.g. the local VAD is off)
         finished = self.state.on_event(event)
         if finished is not None:
@@ -190,7 +185,7 @@ class TalkClient:
         if reply_id in self._silenced:
             return
         try:
-            samples = pcm16_to_float(base64.b64decode(event.get("delta", "")))
+            samples = rt.delta_audio(event)
         except ValueError:
             return
         resampler = self._to_speaker.setdefault(
@@ -225,8 +220,7 @@ class TalkClient:
             audio = np.zeros_like(block) if muted else block
             wire = float_to_pcm16(self._to_wire.process(audio))
             if wire:
-                audio_b64 = base64.b64encode(wire).decode()
-                await self.send({"type": "input_audio_buffer.append", "audio": audio_b64})
+                await self.send(rt.append_pcm(wire))
             self._note_latency()
 
     def _note_latency(self) -> None:
@@ -244,7 +238,7 @@ class TalkClient:
         active = self.state.active_response
         if active is not None and active not in self._silenced:
             self._silenced.add(active)  # still thinking or speaking: stop it
-            await self.send({"type": "response.cancel"})
+            await self.send(rt.response_cancel())
         if playing is None or playing in self._truncated:
             return
         self._silenced.add(playing)
@@ -254,14 +248,7 @@ class TalkClient:
         if turn is not None:
             turn.interrupted_at_ms = heard
             if turn.assistant_item_id:
-                await self.send(
-                    {
-                        "type": "conversation.item.truncate",
-                        "item_id": turn.assistant_item_id,
-                        "content_index": 0,
-                        "audio_end_ms": heard,
-                    }
-                )
+                await self.send(rt.truncate(turn.assistant_item_id, heard))
 
     async def space(self) -> None:
         """The one key: barge in (half duplex), or start/stop talking (push-to-talk)."""
@@ -270,12 +257,12 @@ class TalkClient:
         if self.options.mode != "push-to-talk":
             return
         if not self.talking:
-            await self.send({"type": "input_audio_buffer.clear"})
+            await self.send(rt.clear_input())
             self.talking, self.state.phase = True, "talking (space to send)"
         else:
             self.talking, self.state.phase = False, "thinking"
-            await self.send({"type": "input_audio_buffer.commit"})
-            await self.send({"type": "response.create"})
+            await self.send(rt.commit())
+            await self.send(rt.response_create())
             self.state.turns.append(Turn(speech_end_at=time.monotonic()))
 
     def close(self) -> None:

@@ -7,6 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from voice_agent.realtime.client import ServerEvent, error_code, response_id
+
+# Errors a barge-in can cause by racing the reply's end: nothing the user must know.
+QUIET_ERRORS = ("response_cancel_not_active", "item_not_found")
+
 
 @dataclass
 class Turn:
@@ -47,49 +52,48 @@ class TalkState:
         """Update from one server event; returns the turn it finished, if any."""
         kind = event.get("type")
         self.last_event_at = time.monotonic()
-        if kind == "input_audio_buffer.speech_started":
+        if kind == ServerEvent.SPEECH_STARTED:
             self.phase = "listening"
-        elif kind == "input_audio_buffer.speech_stopped":
+        elif kind == ServerEvent.SPEECH_STOPPED:
             self.phase = "thinking"
             end = time.monotonic()
             if self.stream_start is not None and isinstance(event.get("audio_end_ms"), int):
                 end = min(end, self.stream_start + event["audio_end_ms"] / 1000)
             self.turns.append(Turn(user_item_id=event.get("item_id"), speech_end_at=end))
-        elif kind == "input_audio_buffer.committed":
+        elif kind == ServerEvent.INPUT_COMMITTED:
             # A push-to-talk turn was opened at the commit, before its item id was known.
             turn = self.turns[-1] if self.turns else None
             if turn is not None and turn.user_item_id is None and turn.response_id is None:
                 turn.user_item_id = event.get("item_id")
-        elif kind == "conversation.item.input_audio_transcription.completed":
+        elif kind == ServerEvent.INPUT_TRANSCRIPT_DONE:
             turn = self.turn_for("user_item_id", event.get("item_id"))
             if turn is None:
                 turn = Turn(user_item_id=event.get("item_id"))
                 self.turns.append(turn)
             turn.user = str(event.get("transcript", "")).strip()
-        elif kind == "response.created":
+        elif kind == ServerEvent.RESPONSE_CREATED:
             turn = next((t for t in reversed(self.turns) if t.response_id is None), None)
             if turn is None:
                 turn = Turn()
                 self.turns.append(turn)
-            turn.response_id = (event.get("response") or {}).get("id")
-        elif kind == "response.output_item.added":
+            turn.response_id = response_id(event)
+        elif kind == ServerEvent.OUTPUT_ITEM_ADDED:
             turn = self.turn_for("response_id", event.get("response_id"))
             if turn is not None:
                 turn.assistant_item_id = (event.get("item") or {}).get("id")
-        elif kind in ("response.output_audio_transcript.delta", "response.audio_transcript.delta"):
+        elif kind in ServerEvent.TRANSCRIPT_DELTAS:
             turn = self.turn_for("response_id", event.get("response_id"))
             if turn is not None:
                 turn.assistant += str(event.get("delta", ""))
             self.phase = "speaking"
-        elif kind == "response.done":
+        elif kind == ServerEvent.RESPONSE_DONE:
             response = event.get("response") or {}
             turn = self.turn_for("response_id", response.get("id"))
             self.phase = "listening"
             if turn is not None:
                 turn.status = response.get("status", "completed")
                 return turn
-        elif kind == "error":
+        elif kind == ServerEvent.ERROR and error_code(event) not in QUIET_ERRORS:
             error = event.get("error") or {}
-            if error.get("code") not in ("response_cancel_not_active", "item_not_found"):
-                self.notice = f"server: {error.get('message', error)}"
+            self.notice = f"server: {error.get('message', error)}"
         return None
