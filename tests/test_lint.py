@@ -1,4 +1,4 @@
-"""The tree stays ruff-clean (lint and format)."""
+"""The tree stays ruff-clean (lint and format) and voice_agent/ type-checks (mypy)."""
 
 from __future__ import annotations
 
@@ -22,5 +22,13 @@ def test_ruff_format() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy() -> None:
+    """voice_agent/ type-checks (settings: [tool.mypy] in pyproject.toml)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "voice_agent"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr

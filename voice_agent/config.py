@@ -129,7 +129,8 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
     flags = {f.name: getattr(args, f.name) for f in fields(ServerConfig) if f.name not in SECRETS}
-    config = ServerConfig(**flags, **secrets_from_env())
+    values: dict[str, Any] = {**flags, **secrets_from_env()}
+    config = ServerConfig(**values)
     from voice_agent.engines import ENGINES
 
     if config.engine not in ENGINES:

@@ -210,10 +210,15 @@ class BenchSession:
         deadline = time.monotonic() + self.timeout_s
         sent_at = await self._mic.say(audio)
         speech_end = sent_at + speech_end_s
+
+        def audible_or_failed() -> Received | None:
+            found = self._first_audible(mark)
+            if found is None:
+                self._fail_fast(mark)  # raises if the server said the reply failed
+            return found
+
         try:
-            first = await self._wait(
-                lambda: self._first_audible(mark) or self._fail_fast(mark), deadline, "reply audio"
-            )
+            first = await self._wait(audible_or_failed, deadline, "reply audio")
             result.v2v_ms = round((first.at - speech_end) * 1000, 1)
             reply = first.event.get("response_id")
             if interruption is not None:

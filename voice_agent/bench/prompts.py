@@ -218,8 +218,10 @@ def all_prompts() -> list[tuple[str, str]]:
     prompts += [("chitchat", text) for text in _CHITCHAT]
     prompts += [("one_word", text) for text in _ONE_WORD]
     prompts += [("ramble", text) for text in _RAMBLES]
-    seen: set[str] = set()
-    return [(k, t) for k, t in prompts if not (t in seen or seen.add(t))]
+    first_kind: dict[str, str] = {}  # each text once, in order of first appearance
+    for kind, text in prompts:
+        first_kind.setdefault(text, kind)
+    return [(kind, text) for text, kind in first_kind.items()]
 
 
 # Short interjections for barge-in turns: spoken over the assistant's reply.

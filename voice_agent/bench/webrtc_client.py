@@ -76,7 +76,12 @@ class WebRTCBenchSession(BenchSession):
         self._pc.addTrack(self._mic_track)
         self._channel = self._pc.createDataChannel("oai-events")
         opened = asyncio.get_running_loop().create_future()
-        self._channel.on("open", lambda: opened.done() or opened.set_result(None))
+
+        def on_open() -> None:
+            if not opened.done():
+                opened.set_result(None)
+
+        self._channel.on("open", on_open)
         self._channel.on("message", self._on_message)
         self._pc.on("track", self._on_track)
         self._pc.on("connectionstatechange", self._on_state)
@@ -127,6 +132,7 @@ class WebRTCBenchSession(BenchSession):
                 frame = await track.recv()
             except MediaStreamError:
                 return
+            assert isinstance(frame, av.AudioFrame)  # an audio track's frames
             if resampler is None:
                 resampler = StreamResampler(frame.sample_rate, RATE)
             audio = resampler.process(frame_to_mono(frame))

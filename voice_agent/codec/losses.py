@@ -129,6 +129,8 @@ class STFTDiscriminator(nn.Module):
     """2-D convolutions over one complex spectrogram (real and imaginary parts as channels),
     downsampling frequency only; returns logits and every intermediate feature map."""
 
+    window: Tensor  # a buffer
+
     def __init__(self, n_fft: int, channels: int):
         super().__init__()
         self.n_fft = n_fft

@@ -88,7 +88,10 @@ class CodecConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown codec config keys: {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
+        }
+        return cls(**values)
 
 
 PRESETS: dict[str, CodecConfig] = {
@@ -413,7 +416,7 @@ def load_codec(path: Path, device: str | torch.device = "cpu") -> Codec:
     if unexpected or any(k.rsplit(".", 1)[-1] not in _TRAINING_BUFFERS for k in missing):
         raise ValueError(f"{path}: checkpoint does not fit its config: {missing} {unexpected}")
     if missing:  # an export: restart the EMA statistics from the codebooks themselves
-        for codebook in codec.quantizer.codebooks:
+        for codebook in codec.quantizer.stages:
             codebook.embed_sum.copy_(codebook.embed)
             codebook.usage.fill_(1.0)
     return codec.to(device).eval()

@@ -8,7 +8,7 @@ gradients), and codes that fall out of use restart on latents of the current bat
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import torch
 import torch.distributed as dist
@@ -23,6 +23,12 @@ def _distributed() -> bool:
 class Codebook(nn.Module):
     """One VQ stage. Under DDP the statistics are summed over ranks and restarts come from
     rank 0, so every rank keeps the same codebook without broadcasting buffers."""
+
+    # Buffers (register_buffer), declared for the type checker.
+    embed: Tensor
+    embed_sum: Tensor
+    usage: Tensor
+    updates: Tensor
 
     def __init__(self, size: int, dim: int, decay: float, dead_ratio: float):
         super().__init__()
@@ -98,6 +104,11 @@ class ResidualVQ(nn.Module):
             Codebook(size, dim, decay, dead_ratio) for _ in range(n_codebooks)
         )
 
+    @property
+    def stages(self) -> list[Codebook]:
+        """The codebooks, typed (a ModuleList only knows it holds modules)."""
+        return [cast(Codebook, codebook) for codebook in self.codebooks]
+
     def forward(self, z: Tensor) -> QuantizerOutput:
         # z [B, D, T]
         b, d, t = z.shape
@@ -105,7 +116,7 @@ class ResidualVQ(nn.Module):
             x = z.float().transpose(1, 2).reshape(-1, d)  # [N = B*T, D]
             residual, quantized = x, torch.zeros_like(x)
             codes, commitment, usage, perplexity = [], x.new_zeros(()), [], []
-            for codebook in self.codebooks:
+            for codebook in self.stages:
                 if self.training and codebook.updates == 0:
                     codebook.initialize(residual.detach())
                 idx = codebook.nearest(residual.detach())  # [N]
@@ -132,9 +143,9 @@ class ResidualVQ(nn.Module):
     def encode(self, z: Tensor) -> Tensor:
         # z [B, D, T] -> codes [B, n_q, T]
         b, d, t = z.shape
-        residual = z.to(self.codebooks[0].embed.dtype).transpose(1, 2).reshape(-1, d)
+        residual = z.to(self.stages[0].embed.dtype).transpose(1, 2).reshape(-1, d)
         codes = []
-        for codebook in self.codebooks:
+        for codebook in self.stages:
             idx = codebook.nearest(residual)
             residual = residual - codebook.embed[idx]
             codes.append(idx)
@@ -142,6 +153,9 @@ class ResidualVQ(nn.Module):
 
     def decode(self, codes: Tensor) -> Tensor:
         # codes [B, n, T] -> z [B, D, T]; n <= n_q: the first n stages give a coarser latent
-        stages = zip(self.codebooks[: codes.shape[1]], codes.unbind(1), strict=True)
-        z = sum(cb.embed[c] for cb, c in stages)
+        stages = zip(self.stages[: codes.shape[1]], codes.unbind(1), strict=True)
+        vectors = [cb.embed[c] for cb, c in stages]
+        z = vectors[0]
+        for v in vectors[1:]:
+            z = z + v
         return z.transpose(1, 2)

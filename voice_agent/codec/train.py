@@ -37,6 +37,7 @@ from voice_agent.codec.losses import (
     LossConfig,
     MultiScaleSTFTDiscriminator,
     ReconstructionLoss,
+    Scores,
     discriminator_loss,
     generator_losses,
 )
@@ -182,7 +183,7 @@ class Trainer:
     def _restore(self, state: dict[str, Any]) -> None:
         self.codec.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        if self.disc is not None and "discriminator" in state:
+        if self.disc is not None and self.disc_optimizer is not None and "discriminator" in state:
             self.disc.load_state_dict(state["discriminator"])
             self.disc_optimizer.load_state_dict(state["disc_optimizer"])
         self.step = int(state["step"])
@@ -200,7 +201,7 @@ class Trainer:
             },
             "args": _json_safe(self.args),
         }
-        if self.disc is not None:
+        if self.disc is not None and self.disc_optimizer is not None:
             extra["discriminator"] = self.disc.state_dict()
             extra["disc_optimizer"] = self.disc_optimizer.state_dict()
         save_checkpoint(self.out / "last.pt", self.codec, extra=extra)
@@ -244,6 +245,7 @@ class Trainer:
         return {k: v.detach().float() for k, v in logs.items()}
 
     def _disc_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        assert self.disc_model is not None and self.disc_optimizer is not None
         for group in self.disc_optimizer.param_groups:
             group["lr"] = lr_at(self.step, self.args)
         with self.autocast:  # one forward over real and fake: DDP allows one per backward
@@ -265,16 +267,15 @@ class Trainer:
         return {"val_loss": float(loss), **{f"val_{k}": float(v) for k, v in terms.items()}}
 
 
-def _split_scores(scores: list) -> tuple[list, list]:
+def _split_scores(scores: Scores) -> tuple[Scores, Scores]:
     """Discriminator outputs over cat([real, fake]) as (real, fake) halves."""
 
-    def half(t: torch.Tensor, i: int) -> torch.Tensor:
-        return t.chunk(2)[i]
+    def half(i: int) -> Scores:
+        return [
+            (logits.chunk(2)[i], [f.chunk(2)[i] for f in features]) for logits, features in scores
+        ]
 
-    return tuple(
-        [(half(logits, i), [half(f, i) for f in features]) for logits, features in scores]
-        for i in (0, 1)
-    )
+    return half(0), half(1)
 
 
 def run(args: argparse.Namespace) -> int:

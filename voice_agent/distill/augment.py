@@ -51,7 +51,7 @@ def draw_augmentation(rng: np.random.Generator) -> Augmentation:
 
 def augment(speech: np.ndarray, spec: Augmentation, rng: np.random.Generator) -> np.ndarray:
     """Speech (16 kHz float32) through the room, the noise and the line of `spec`."""
-    audio = speech.astype(np.float32)
+    audio: np.ndarray = speech.astype(np.float32)  # float64 from here on; float32 at the end
     if spec.reverb_rt60_s > 0:
         audio = _reverberate(audio, spec.reverb_rt60_s, rng)
     if spec.noise != "none":

@@ -9,12 +9,15 @@ import threading
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import aiohttp
 
 from voice_agent.engines.base import EngineError, Message
 from voice_agent.models.workers import ModelWorker
+
+if TYPE_CHECKING:
+    from llama_cpp import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
 
 DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
 
@@ -70,17 +73,17 @@ class LlamaCppLLM:
         stop: threading.Event,
     ) -> Iterator[str]:
         chunks = self._llama.create_chat_completion(
-            messages=self._fit(messages),
+            messages=cast("list[ChatCompletionRequestMessage]", self._fit(messages)),
             stream=True,
             temperature=temperature,
             max_tokens=max_tokens,
             repeat_penalty=self.config.repeat_penalty,
         )
-        for chunk in chunks:
+        for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", chunks):  # stream=True
             if stop.is_set():
                 return
             delta = chunk["choices"][0]["delta"].get("content")
-            if delta:
+            if isinstance(delta, str) and delta:
                 yield delta
 
     def _fit(self, messages: list[Message]) -> list[dict[str, str]]:

@@ -45,7 +45,7 @@ class PiperTTS:
             self._seeded = SeededNoiseSession(model, config.threads, config.seeded_noise)
             with open(model_config, encoding="utf-8") as handle:
                 voice_config = PiperConfig.from_dict(json.load(handle))
-            self._voice = PiperVoice(session=self._seeded, config=voice_config)  # type: ignore[arg-type]
+            self._voice = PiperVoice(session=self._seeded, config=voice_config)
         else:
             self._voice = PiperVoice.load(model, config_path=model_config)
         self._synthesis = SynthesisConfig(length_scale=config.length_scale, volume=config.volume)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -32,12 +32,16 @@ def silero_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "silero_vad.onnx"
 
 
-class SpeechProbability(Protocol):
-    """Anything that scores 512-sample windows; tests may pass a simpler scorer."""
+State = TypeVar("State")
 
-    def new_state(self) -> object: ...
 
-    def __call__(self, window: np.ndarray, state: object) -> float: ...
+class SpeechProbability(Protocol[State]):
+    """Anything that scores 512-sample windows, carrying a state of its own from one window
+    to the next; tests may pass a simpler scorer."""
+
+    def new_state(self) -> State: ...
+
+    def __call__(self, window: np.ndarray, state: State) -> float: ...
 
 
 @dataclass
@@ -95,7 +99,7 @@ class SpeechDetector:
     start work early, and a 'resumed' edge says to drop it. Offsets are 16 kHz sample counts.
     """
 
-    model: SpeechProbability
+    model: SpeechProbability[Any]
     threshold: float = DEFAULT_THRESHOLD
     silence_duration_ms: int = DEFAULT_SILENCE_MS
     min_speech_ms: int = 64
