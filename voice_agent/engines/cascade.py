@@ -58,8 +58,8 @@ class CascadeEngine:
 
     async def _respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
         heard = await self._hear(turn.history)
-        for event in heard.events:
-            yield event
+        for transcript in heard.events:
+            yield transcript
         history = heard.messages
         if not history or history[-1].role == "assistant":
             return  # nothing was said to answer (e.g. a cough that passed the VAD)

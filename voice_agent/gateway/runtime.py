@@ -7,7 +7,7 @@ session behaves the same whichever way its events travel.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice_agent.config import ServerConfig
@@ -55,13 +55,15 @@ class Runtime:
         audio_sink: AudioSink | None = None,
     ) -> Session:
         config = self.config
-        overrides = {"instructions": config.instructions} if config.instructions else {}
+        session_config = SessionConfig(model=model or "voice-agent", engine=config.engine)
+        if config.instructions:
+            session_config = replace(session_config, instructions=config.instructions)
         session = Session(
             engines=self.engines,
             vad_model=self.vad_model,
             vad_worker=self.vad_worker,
             emit=emit,
-            config=SessionConfig(model=model or "voice-agent", engine=config.engine, **overrides),
+            config=session_config,
             limits=config.session_limits(),
             beta_shapes=beta,
             audio_sink=audio_sink,

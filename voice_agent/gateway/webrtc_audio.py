@@ -148,6 +148,8 @@ async def feed_track(
             frame = await track.recv()
         except MediaStreamError:
             return
+        if not isinstance(frame, av.AudioFrame):
+            continue  # an audio track carries audio frames; anything else is not ours
         if resampler is None or resampler.in_rate != frame.sample_rate:
             resampler = audio.StreamResampler(frame.sample_rate, audio.MODEL_RATE, "MQ")
         await append(resampler.process(frame_to_mono(frame)))

@@ -184,6 +184,8 @@ def _expect(value: Any, kind: type | tuple[type, ...], param: str) -> Any:
 
 
 def _parse_format(value: Any, param: str) -> AudioFormat:
+    name: Any
+    rate: Any
     if isinstance(value, str):
         name, rate = value, None
     elif isinstance(value, dict):

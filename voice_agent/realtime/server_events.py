@@ -13,6 +13,7 @@ ItemKind = Literal["assistant_audio", "user_audio", "text"]
 
 def item(item_id: str, role: str, status: str, kind: ItemKind, text: str | None) -> dict[str, Any]:
     """A conversation item; `text` is None for user speech still being transcribed."""
+    content: list[dict[str, Any]]
     if kind == "assistant_audio":
         content = [{"type": "output_audio", "transcript": text or ""}]
     elif kind == "user_audio":
@@ -30,7 +31,10 @@ def item(item_id: str, role: str, status: str, kind: ItemKind, text: str | None)
 
 
 def response(
-    response_id: str, status: str, output: list[dict[str, Any]], reason: Any = None
+    response_id: str,
+    status: str,
+    output: list[dict[str, Any]],
+    reason: str | dict[str, str] | None = None,
 ) -> dict[str, Any]:
     details = None
     if status == "cancelled":

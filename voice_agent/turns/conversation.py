@@ -10,6 +10,7 @@ import numpy as np
 from voice_agent.engines.base import HistoryItem
 from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import new_id
+from voice_agent.realtime.server_events import ItemKind
 from voice_agent.text import truncate_to_fraction
 
 
@@ -89,7 +90,7 @@ class Item:
     def to_wire(self) -> dict[str, Any]:
         if self.role == "assistant":
             return server_events.item(self.id, self.role, self.status, "assistant_audio", self.text)
-        kind = "user_audio" if self.from_audio else "text"
+        kind: ItemKind = "user_audio" if self.from_audio else "text"
         return server_events.item(self.id, self.role, self.status, kind, self.text)
 
     def for_engine(self) -> HistoryItem:

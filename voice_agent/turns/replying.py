@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from voice_agent.engines.base import (
     EngineError,
@@ -28,7 +27,7 @@ from voice_agent.streams import close_iterator
 from voice_agent.turns.clock import Clock
 from voice_agent.turns.conversation import Conversation
 from voice_agent.turns.output import Emit, ReplyOutput
-from voice_agent.turns.response import Response
+from voice_agent.turns.response import Response, StopReason
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +77,16 @@ class ReplyRunner:
         assert response.streaming is not None
         await asyncio.wait([response.streaming])  # an interruption cancels only that task
         status, reason = "completed", None
+        details: dict[str, str] | None = None
         streaming = response.streaming
         if streaming.cancelled():
             status, reason = "cancelled", response.stop_reason or "client_cancelled"
         elif (exc := streaming.exception()) is not None:
-            status, reason = "failed", await self._report(response, exc)
+            status, details = "failed", await self._report(response, exc)
         try:
             self._output.end(response.id)
             if reason != "client_disconnected":
-                await self._finish(response, status, reason)
+                await self._finish(response, status, details or reason)
         finally:
             if self.current is response:
                 self.current = None
@@ -174,7 +174,7 @@ class ReplyRunner:
             await self._emit(server_events.item_truncated(reply.item.id, int(played)))
         return cut
 
-    async def _finish(self, response: Response, status: str, reason: Any) -> None:
+    async def _finish(self, response: Response, status: str, reason: StopReason) -> None:
         item = response.item
         if response.opened:
             if status == "completed":

@@ -11,6 +11,9 @@ from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import new_id
 from voice_agent.turns.conversation import Item
 
+# Why a response ended early: a cancel reason, or a failure's code and message.
+StopReason = str | dict[str, str] | None
+
 
 @dataclass
 class TurnMetrics:
@@ -78,6 +81,6 @@ class Response:
         self.streaming.cancel()
         return True
 
-    def to_wire(self, status: str, reason: Any = None) -> dict[str, Any]:
+    def to_wire(self, status: str, reason: StopReason = None) -> dict[str, Any]:
         output = [self.item.to_wire()] if status != "in_progress" and self.opened else []
         return server_events.response(self.id, status, output, reason)

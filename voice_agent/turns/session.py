@@ -10,13 +10,14 @@ coroutine) nor about models (the engine owns transcription, thinking and speakin
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from voice_agent import audio
-from voice_agent.engines.base import Engine, HistoryItem, Turn
+from voice_agent.engines.base import Engine, EngineEvent, HistoryItem, Turn
 from voice_agent.models.vad import SpeechEdge, SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime import client_events, server_events
@@ -27,6 +28,7 @@ from voice_agent.realtime.protocol import (
     error_event,
     new_id,
 )
+from voice_agent.realtime.server_events import Event
 from voice_agent.streams import Started
 from voice_agent.turns.clock import Clock, MonotonicClock
 from voice_agent.turns.conversation import Conversation, Item
@@ -130,9 +132,9 @@ class Session:
         engine = self.engines[config.engine]
         return replace(config, transcription_model=engine.transcription_model)
 
-    def _session_event(self, kind: str) -> dict[str, Any]:
+    def _session_event(self, kind: Literal["session.created", "session.updated"]) -> Event:
         shape = self.config.to_beta() if self.beta_shapes else self.config.to_ga()
-        return server_events.session(kind, shape)  # type: ignore[arg-type]
+        return server_events.session(kind, shape)
 
     # ---- input audio and turns -------------------------------------------------------
 
@@ -328,6 +330,7 @@ class Session:
         response.metrics.speech_stopped_at, self._speech_stopped_at = self._speech_stopped_at, None
         history = self.conversation.history()
         response.answers = history[-1].id if history else None
+        events: AsyncIterator[EngineEvent]
         if early is not None:
             response.metrics.early_reply = True
             events = early.take()
