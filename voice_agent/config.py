@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from voice_agent.turns.limits import SessionLimits
@@ -50,12 +50,14 @@ class ServerConfig:
 SECRETS = ("llm_api_key", "ice_credential")
 
 
-def secrets_from_env() -> dict[str, str]:
-    return {
-        "llm_api_key": os.environ.get(ENV_PREFIX + "LLM_API_KEY")
+def with_secrets_from_env(config: ServerConfig) -> ServerConfig:
+    """`config` with the secrets the environment holds (the one place they are read)."""
+    return replace(
+        config,
+        llm_api_key=os.environ.get(ENV_PREFIX + "LLM_API_KEY")
         or os.environ.get("OPENAI_API_KEY", ""),
-        "ice_credential": os.environ.get(ENV_PREFIX + "ICE_CREDENTIAL", ""),
-    }
+        ice_credential=os.environ.get(ENV_PREFIX + "ICE_CREDENTIAL", ""),
+    )
 
 
 HELP: dict[str, str] = {
@@ -129,8 +131,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
     flags = {f.name: getattr(args, f.name) for f in fields(ServerConfig) if f.name not in SECRETS}
-    values: dict[str, Any] = {**flags, **secrets_from_env()}
-    config = ServerConfig(**values)
+    config = with_secrets_from_env(ServerConfig(**flags))
     from voice_agent.engines import ENGINES
 
     if config.engine not in ENGINES:

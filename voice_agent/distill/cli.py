@@ -83,16 +83,22 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def run_distill_command(args: argparse.Namespace) -> int:
+    from voice_agent.config import ServerConfig, with_secrets_from_env
     from voice_agent.distill.item import TeacherConfig
     from voice_agent.distill.prompts import PromptFileError
     from voice_agent.distill.runner import DistillError, DistillOptions, run_distill
 
+    models = with_secrets_from_env(
+        ServerConfig(
+            asr_model=args.asr_model,
+            llm_model=args.llm_model,
+            llm_url=args.llm_url,
+            llm_name=args.llm_name,
+            tts_voice=args.tts_voice,
+        )
+    )
     teacher = TeacherConfig(
-        asr_model=args.asr_model,
-        llm_model=args.llm_model,
-        llm_url=args.llm_url,
-        llm_name=args.llm_name,
-        tts_voice=args.tts_voice,
+        server=models,
         threads=args.threads,
         instructions=args.instructions,
         max_text1_wer=args.max_text1_wer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,11 +47,9 @@ class Misheard(ValueError):
 class TeacherConfig:
     """The cascade that makes the data: the server's models and reply settings."""
 
-    asr_model: str = ""  # CTranslate2 Whisper dir; empty: bundled tiny.en
-    llm_model: str = ""  # GGUF; empty: bundled SmolLM2-135M-Instruct
-    llm_url: str = ""  # OpenAI-compatible server instead of the embedded LLM
-    llm_name: str = "default"
-    tts_voice: str = ""  # Piper .onnx; empty: bundled joe
+    # The cascade's models, named as the server names them (its thread counts are replaced
+    # by `threads`).
+    server: ServerConfig = field(default_factory=ServerConfig)
     threads: int = 1  # CPU threads per model in each worker
     instructions: str = SessionConfig().instructions
     temperature: float = SessionConfig().temperature
@@ -61,6 +59,15 @@ class TeacherConfig:
     max_text1_wer: float = 0.5
     speech1_bitrate: int = 16_000
     speech2_bitrate: int = 24_000
+
+    def describe(self) -> dict[str, Any]:
+        """The settings that shape the data, for the manifest and the card (no secrets,
+        nothing that only changes speed)."""
+        server = self.server
+        models = ("asr_model", "llm_model", "llm_url", "llm_name", "tts_voice")
+        settings = {name: getattr(server, name) for name in models}
+        settings.update({k: v for k, v in asdict(self).items() if k not in ("server", "threads")})
+        return settings
 
 
 def worker_environment(config: TeacherConfig) -> dict[str, str]:
@@ -77,17 +84,9 @@ def worker_environment(config: TeacherConfig) -> dict[str, str]:
 
 def build_engine(config: TeacherConfig) -> CascadeEngine:
     """The server's cascade, with the Piper noise seeded and every model on `threads`."""
-    server = ServerConfig(
-        asr_model=config.asr_model,
-        asr_threads=config.threads,
-        llm_model=config.llm_model,
-        llm_threads=config.threads,
-        llm_url=config.llm_url,
-        llm_name=config.llm_name,
-        tts_voice=config.tts_voice,
-    )
+    server = replace(config.server, asr_threads=config.threads, llm_threads=config.threads)
     voice = TTSConfig(
-        model_path=config.tts_voice or None, seeded_noise=True, threads=config.threads
+        model_path=server.tts_voice or None, seeded_noise=True, threads=config.threads
     )
     return build_cascade_engine(server, voice)
 
@@ -101,7 +100,7 @@ class ItemMaker:
         # User turns spoken by Piper use the bundled voice; share it when it is the assistant's.
         self.user_piper = (
             self.engine.tts
-            if not config.tts_voice
+            if not config.server.tts_voice
             else PiperTTS(TTSConfig(seeded_noise=True, threads=config.threads))
         )
         self._loop = asyncio.new_event_loop()

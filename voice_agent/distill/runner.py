@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def _check_manifest(options: DistillOptions, prompts_path: Path) -> None:
     """A directory holds one dataset: a rerun must use the settings that made it
     (only --n may grow or shrink, --workers and --ray may change)."""
     digest = hashlib.sha256(prompts_path.read_bytes()).hexdigest()
-    teacher = {k: v for k, v in asdict(options.teacher).items() if k != "threads"}
+    teacher = options.teacher.describe()
     settings = {
         "seed": options.seed,
         "shard_size": options.shard_size,
