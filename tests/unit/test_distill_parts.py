@@ -11,7 +11,7 @@ from voice_agent.audio import resample
 from voice_agent.audio.oggopus import OggOpusError, decode_ogg_opus, encode_ogg_opus
 from voice_agent.distill.augment import RATE, Augmentation, augment, draw_augmentation
 from voice_agent.distill.plan import Planner
-from voice_agent.distill.prompts import Prompt
+from voice_agent.distill.prompt_file import Prompt
 from voice_agent.distill.shards import (
     SCHEMA,
     Shard,

@@ -8,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from voice_agent.distill.prompts import (
-    KIND_SHARES,
+from voice_agent.distill.prompt_file import (
     Prompt,
     PromptFileError,
     bundled_prompts_path,
-    generate_prompts,
     load_prompts,
+    write_prompts,
+)
+from voice_agent.distill.prompts import (
+    KIND_SHARES,
+    generate_prompts,
     main,
     number_words,
-    write_prompts,
 )
 from voice_agent.engines.base import Message
 

@@ -85,7 +85,7 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
 def run_distill_command(args: argparse.Namespace) -> int:
     from voice_agent.config import ServerConfig, with_secrets_from_env
     from voice_agent.distill.item import TeacherConfig
-    from voice_agent.distill.prompts import PromptFileError
+    from voice_agent.distill.prompt_file import PromptFileError
     from voice_agent.distill.runner import DistillError, DistillOptions, run_distill
 
     models = with_secrets_from_env(

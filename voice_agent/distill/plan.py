@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_agent.distill.augment import Augmentation, draw_augmentation
-from voice_agent.distill.prompts import Prompt
+from voice_agent.distill.prompt_file import Prompt
 from voice_agent.models.voices import Voice
 
 # espeak-ng's English accents, weighted: Whisper tiny.en mishears the rarer ones (Scottish,

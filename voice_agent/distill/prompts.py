@@ -1,4 +1,5 @@
-"""User turns ("prompts") for `voice-agent distill`: the bundled set, its generator, JSONL I/O.
+"""User turns ("prompts") for `voice-agent distill`: the bundled set and its generator
+(`prompt_file` reads and writes them).
 
 The bundled set is generated from our own templates, word lists and fact tables (the data-only
 prompt_*.py modules), so it is license-clean and reproducible:
@@ -9,16 +10,21 @@ that the file still equals `generate_prompts()`.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
 
-from voice_agent.distill import prompt_chats, prompt_facts, prompt_templates, prompt_words
+from voice_agent.distill import (
+    prompt_chats,
+    prompt_facts,
+    prompt_requests,
+    prompt_templates,
+    prompt_words,
+)
+from voice_agent.distill.prompt_file import Prompt, bundled_prompts_path, write_prompts
 from voice_agent.engines.base import Message
 
 # The mix of the bundled set: "long" is a few sentences of context and then a question or a
@@ -31,110 +37,6 @@ KIND_SHARES = {
     "follow_up": 0.20,
 }
 DEFAULT_COUNT = 5000
-ROLES = ("user", "assistant")
-FIELDS = ("id", "kind", "text", "history")
-
-
-@dataclass(frozen=True)
-class Prompt:
-    id: str
-    kind: str
-    text: str  # the user turn to be spoken
-    history: tuple[Message, ...] = ()  # the conversation before it, oldest first
-
-
-class PromptFileError(ValueError):
-    """A prompts file that cannot be used; the message names the file and the line."""
-
-
-def bundled_prompts_path() -> Path:
-    return Path(__file__).resolve().parent / "data" / "prompts.jsonl"
-
-
-# ---- JSONL: one {"id", "kind", "text", "history"?} object per line --------------------------
-
-
-def write_prompts(path: Path, prompts: list[Prompt]) -> None:
-    lines = []
-    for prompt in prompts:
-        record: dict[str, Any] = {"id": prompt.id, "kind": prompt.kind, "text": prompt.text}
-        if prompt.history:
-            record["history"] = [{"role": m.role, "text": m.text} for m in prompt.history]
-        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), encoding="utf-8")
-
-
-def load_prompts(path: Path) -> list[Prompt]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PromptFileError(f"{path}: cannot read the prompts file ({exc.strerror})") from exc
-    prompts: list[Prompt] = []
-    first_line: dict[str, int] = {}
-    for number, line in enumerate(raw.splitlines(), start=1):
-        where = f"{path}, line {number}"
-        try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise PromptFileError(f"{where}: not UTF-8 text") from None
-        if not text.strip():
-            continue
-        prompt = _parse_line(text, where, default_id=f"line-{number}")
-        if prompt.id in first_line:
-            raise PromptFileError(
-                f"{where}: duplicate id {prompt.id!r} (first used on line {first_line[prompt.id]})"
-            )
-        first_line[prompt.id] = number
-        prompts.append(prompt)
-    if not prompts:
-        raise PromptFileError(f"{path}: no prompts in the file")
-    return prompts
-
-
-def _parse_line(line: str, where: str, default_id: str) -> Prompt:
-    def fail(what: str) -> NoReturn:
-        raise PromptFileError(f"{where}: {what}")
-
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        fail(f"bad JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(record, dict):
-        fail("expected a JSON object")
-    unknown = sorted(set(record) - set(FIELDS))
-    if unknown:  # most likely a misspelt field, which would otherwise be dropped silently
-        fail(f"unknown field {unknown[0]!r} (the fields are {', '.join(FIELDS)})")
-    if "text" not in record:
-        fail('missing "text"')
-    values = {}
-    for name, default in (("text", None), ("id", default_id), ("kind", "custom")):
-        value = record.get(name, default)
-        if not isinstance(value, str) or not value.strip():
-            fail(f'"{name}" must be a non-empty string')
-        values[name] = value.strip()
-    history = _parse_history(record.get("history", []), fail)
-    return Prompt(values["id"], values["kind"], values["text"], history)
-
-
-def _parse_history(raw: object, fail: Callable[[str], NoReturn]) -> tuple[Message, ...]:
-    if not isinstance(raw, list):
-        fail('"history" must be a list of {"role": ..., "text": ...} objects')
-    messages: list[Message] = []
-    for number, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or set(item) != {"role", "text"}:
-            fail(f'history turn {number} must be an object with just "role" and "text"')
-        role, text = item["role"], item["text"]
-        if role not in ROLES:
-            fail(f'history turn {number} has bad role {role!r} (expected "user" or "assistant")')
-        if not isinstance(text, str) or not text.strip():
-            fail(f'history turn {number} needs a non-empty "text"')
-        if messages and messages[-1].role == role:
-            fail(f"history turn {number} is a second {role} turn in a row (turns must alternate)")
-        messages.append(Message(role, text.strip()))
-    if messages and messages[-1].role != "assistant":
-        fail("history must end with an assistant turn, since the prompt is the next user turn")
-    return tuple(messages)
 
 
 # ---- the generator ---------------------------------------------------------------------------
@@ -233,8 +135,8 @@ def _families(kind: str, slots: dict[str, list[str]], tables: dict[str, list]) -
         return [_long_family(name, parts, slots) for name, parts in prompt_chats.LONG.items()]
     groups = {
         "question": prompt_templates.QUESTIONS,
-        "request": prompt_templates.REQUESTS,
-        "small_talk": prompt_templates.SMALL_TALK,
+        "request": prompt_requests.REQUESTS,
+        "small_talk": prompt_requests.SMALL_TALK,
     }[kind]
     families = [
         _template_family(name, templates, slots, openers=kind == "question")

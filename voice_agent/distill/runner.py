@@ -14,7 +14,7 @@ from voice_agent.distill.backends import run_local, run_ray
 from voice_agent.distill.card import write_card
 from voice_agent.distill.item import TeacherConfig
 from voice_agent.distill.plan import ItemPlan, Planner
-from voice_agent.distill.prompts import bundled_prompts_path, load_prompts
+from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
 from voice_agent.distill.shards import (
     Shard,
     is_complete,
