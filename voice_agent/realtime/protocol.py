@@ -117,7 +117,7 @@ class SessionConfig:
 
     id: str = field(default_factory=lambda: new_id("sess"))
     model: str = "voice-agent"
-    engine: str = "cascade"
+    engine: str = ""  # one of the server's engines; empty: its first
     instructions: str = (
         "You are a helpful voice assistant. Answer in one or two short, friendly "
         "spoken sentences. Do not use lists, markdown or emoji."

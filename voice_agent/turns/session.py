@@ -59,7 +59,9 @@ class Session:
         clock: Clock | None = None,
     ) -> None:
         self.engines = engines
-        config = config or SessionConfig(engine=next(iter(engines)))
+        config = config or SessionConfig()
+        if not config.engine:
+            config = replace(config, engine=next(iter(engines)))
         self.config = self._with_engine_settings(config)
         self.limits = limits or SessionLimits()
         self.beta_shapes = beta_shapes  # the client speaks the beta protocol: flat session objects
