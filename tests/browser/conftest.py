@@ -40,6 +40,56 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# What a listener would hear, measured apart from the page's own bookkeeping: every node
+# connected to a speaker (WebSocket playback) and every source made of a received WebRTC
+# track (which an <audio> element plays) is also fed to an analyser here; `window.__heardAt`
+# gets a timestamp (performance.now()) for each 10 ms tick in which any of them is audible.
+HEARING_PROBE = """
+window.__heardAt = [];
+const probes = [];
+const probeContexts = new Map();
+function probeIn(ctx) {
+  if (!probeContexts.has(ctx)) {
+    const analyser = ctx.createAnalyser();
+    probes.push(analyser);
+    probeContexts.set(ctx, analyser);
+  }
+  return probeContexts.get(ctx);
+}
+const connect = AudioNode.prototype.connect;
+AudioNode.prototype.connect = function (target, ...rest) {
+  if (target instanceof AudioDestinationNode) connect.call(this, probeIn(this.context));
+  return connect.call(this, target, ...rest);
+};
+const remoteTracks = new WeakSet();
+const addEventListener = RTCPeerConnection.prototype.addEventListener;
+Object.defineProperty(RTCPeerConnection.prototype, "ontrack", {
+  set(handler) {
+    addEventListener.call(this, "track", (e) => remoteTracks.add(e.track));
+    addEventListener.call(this, "track", handler);
+  },
+});
+const createMediaStreamSource = AudioContext.prototype.createMediaStreamSource;
+AudioContext.prototype.createMediaStreamSource = function (stream) {
+  const source = createMediaStreamSource.call(this, stream);
+  if (stream.getAudioTracks().some((t) => remoteTracks.has(t))) {
+    connect.call(source, probeIn(this));  // received WebRTC audio (played by an element)
+  }
+  return source;
+};
+setInterval(() => {
+  for (const analyser of probes) {
+    const buffer = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(buffer);
+    if (buffer.some((v) => Math.abs(v) >= 0.01)) {
+      window.__heardAt.push(performance.now());
+      return;
+    }
+  }
+}, 10);
+"""
+
+
 def speech_wav(path: Path, *parts: str | float) -> Path:
     """A WAV for the fake mic (16-bit, absolute path): strings are spoken, floats silent."""
     return spoken_wav(path, *parts, rate=FAKE_MIC_RATE)[0]
@@ -91,6 +141,29 @@ class BrowserPage:
                 )
             await self.page.wait_for_timeout(250)
 
+    async def heard_at(self) -> list[float]:
+        """When (page clock, ms) a listener could hear anything (see HEARING_PROBE)."""
+        return await self.page.evaluate("window.__heardAt")
+
+    async def now(self) -> float:
+        return await self.page.evaluate("performance.now()")
+
+    async def wait_until_silent(self, since: float, quiet_ms: float, timeout: float) -> float:
+        """Wait until nothing has been heard for `quiet_ms` after `since` (page clock, ms);
+        return the last time anything was heard."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = await self.now()
+            heard = [t for t in await self.heard_at() if t >= since]
+            last = max(heard, default=since)
+            if now - last >= quiet_ms:
+                return last
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"still audible {(now - since) / 1000:.1f} s later; last heard at {last}"
+                )
+            await self.page.wait_for_timeout(100)
+
     async def bytes_received(self) -> int:
         """Reply audio that reached the page over WebRTC, from getStats()."""
         return await self.page.evaluate(
@@ -140,6 +213,7 @@ async def open_page(server: ServerProcess, wav: Path | None) -> AsyncIterator[Br
                          const pc = new Original(...args); window.__pcs.add(pc); return pc; };
                        window.RTCPeerConnection.prototype = Original.prototype;"""
                 )
+                await page.add_init_script(HEARING_PROBE)
                 yield BrowserPage(page, server)
             finally:
                 await context.close()
