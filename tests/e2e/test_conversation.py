@@ -72,8 +72,13 @@ async def test_speaking_over_the_reply_interrupts_it(server: ServerProcess) -> N
         )
         first = await client.wait_for(ServerEvent.AUDIO_DELTA, timeout=90)
         reply = first["response_id"]
-        await asyncio.sleep(0.5)
-        # The user talks over the reply while its audio is still streaming.
+        # Once half a second of the reply has arrived, the user talks over it while its audio
+        # is still streaming.
+        await client.wait(
+            lambda: True if len(client.response_audio(reply)) >= 12_000 else None,
+            30,
+            "0.5 s of reply audio",
+        )
         await client.stream(np.concatenate([espeak("Stop. What time is it?"), silence(1.0)]))
         done = await _wait_done(client, reply)
         assert done["response"]["status"] == "cancelled"
