@@ -10,6 +10,7 @@ import pytest
 from tests.browser.conftest import BrowserPage, browser_server, open_page, speech_wav
 from tests.conftest import ServerProcess
 from voice_agent.evaluation import word_error_rate
+from voice_agent.realtime.client import ServerEvent
 
 QUESTION = "What is the largest planet?"
 LONG_QUESTION = "Tell me a long story about a brave knight."
@@ -38,7 +39,7 @@ async def test_spoken_question_gets_a_spoken_answer(
         assert turn["latencyMs"] > 0  # measured (how fast is the benchmark's business)
         if transport == "webrtc":
             assert await page.bytes_received() > 1000
-            assert state["eventCounts"].get("response.output_audio.delta", 0) == 0
+            assert state["eventCounts"].get(ServerEvent.AUDIO_DELTA, 0) == 0
         shown = await page.page.inner_text("#turns")
         assert turn["user"] in shown and turn["assistant"].strip()[:20] in shown
         assert "voice-to-voice" in shown
@@ -166,10 +167,10 @@ async def test_stop_button_interrupts_the_reply(rtc_server: ServerProcess, tmp_p
         await page.wait_for(lambda s: any(t["firstAudioAt"] for t in s["turns"]))
         stopped_at = await page.now()
         await page.page.click("#stop")
-        state = await page.wait_for(lambda s: "response.done" in s["eventCounts"])
+        state = await page.wait_for(lambda s: ServerEvent.RESPONSE_DONE in s["eventCounts"])
         turn = state["turns"][0]
         assert turn["status"] == "cancelled"
-        assert state["eventCounts"].get("output_audio_buffer.cleared", 0) >= 1
+        assert state["eventCounts"].get(ServerEvent.OUTPUT_AUDIO_CLEARED, 0) >= 1
         assert state["truncates"] and state["truncates"][0]["item_id"] == turn["assistantItemId"]
         assert any(t <= stopped_at for t in await page.heard_at()), "the reply was never heard"
         # What a listener hears goes quiet and stays quiet for a while (the story would

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from tests.conftest import ARTIFACTS, ServerProcess, free_port
+from voice_agent.realtime.client import ServerEvent
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +70,7 @@ async def _silent(request: web.Request) -> web.WebSocketResponse:
     """Accepts the session and then never answers."""
     ws = web.WebSocketResponse()
     await ws.prepare(request)
-    await ws.send_json({"type": "session.created", "session": {}})
+    await ws.send_json({"type": ServerEvent.SESSION_CREATED, "session": {}})
     async for _ in ws:
         pass
     return ws
