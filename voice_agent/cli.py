@@ -10,6 +10,7 @@ from voice_agent.codec.cli import add_codec_commands, run_codec_command
 from voice_agent.config import add_server_arguments, server_config_from_args
 from voice_agent.distill.cli import add_distill_commands, run_distill_command, run_stats_command
 from voice_agent.talk.main import add_talk_arguments, run_talk
+from voice_agent.voice_tokens.cli import add_voice_token_commands, run_voice_token_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_talk_arguments(commands)
     add_distill_commands(commands)
     add_codec_commands(commands)
+    add_voice_token_commands(commands)
     return parser
 
 
@@ -155,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_stats_command(args)
     elif args.command in ("train-codec", "eval-codec"):
         return run_codec_command(args)
+    elif args.command in ("fit-voice-tokens", "eval-voice-tokens"):
+        return run_voice_token_command(args)
     elif args.command == "corpus":
         from voice_agent.bench import corpus
 

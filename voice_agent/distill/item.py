@@ -3,7 +3,9 @@
 speech1 = the prompt in a user voice, augmented; text1 = the cascade's ASR of speech1 as
 stored (after Opus), exactly what the server would have heard; text2 = the reply of the
 cascade engine (the server's instructions and temperature, the dialogue's history);
-speech2 = that reply in the assistant's voice, clause by clause as the server sends it.
+speech2 = that reply in the assistant's voice, clause by clause as the server sends it;
+speech2_tokens = its voice tokens: the exact latent frames of that synthesis (replayed
+through the cut voice with the same seeded noise), quantised by the voice tokenizer.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from voice_agent.models.tts import PiperTTS, TTSConfig
 from voice_agent.models.voices import speak
 from voice_agent.realtime.protocol import SessionConfig
 from voice_agent.streams import close_iterator
+from voice_agent.voice_tokens.replay import VoiceTokens
 
 SPEECH1_RATE = MODEL_RATE  # what the cascade's ASR and VAD consume
 SPEECH2_RATE = 24_000  # Opus's rate nearest above Piper's 22.05 kHz
@@ -57,6 +60,8 @@ class TeacherConfig:
     # Items whose text1 is further than this from the prompt are dropped (and recorded):
     # a reply to a misheard question would teach the direct model to mishear.
     max_text1_wer: float = 0.5
+    # The voice tokenizer (.npz) whose tokens of speech2 each row records; empty: none.
+    voice_tokens: str = ""
     speech1_bitrate: int = 16_000
     speech2_bitrate: int = 24_000
 
@@ -103,6 +108,11 @@ class ItemMaker:
             if not config.server.tts_voice
             else PiperTTS(TTSConfig(seeded_noise=True, threads=config.threads))
         )
+        self.voice_tokens = (
+            VoiceTokens.load(config.voice_tokens, config.server.tts_voice, config.threads)
+            if config.voice_tokens
+            else None
+        )
         self._loop = asyncio.new_event_loop()
 
     def make(self, plan: ItemPlan) -> dict[str, Any]:
@@ -129,7 +139,9 @@ class ItemMaker:
         speech1 = self._user_speech(plan, rng)
         speech1_ogg = encode_ogg_opus(speech1, SPEECH1_RATE, self.config.speech1_bitrate)
         heard, _ = decode_ogg_opus(speech1_ogg, SPEECH1_RATE)
-        text1, clauses = await self._answer(plan, heard, int(rng.integers(2**31)))
+        reply_seed = int(rng.integers(2**31))
+        text1, clauses = await self._answer(plan, heard, reply_seed)
+        tokens, token_frames = self._speech2_tokens(clauses, reply_seed)
         speech2, timing = _join_clauses(clauses)
         speech2_ogg = encode_ogg_opus(speech2, SPEECH2_RATE, self.config.speech2_bitrate)
         prompt = plan.prompt
@@ -154,6 +166,9 @@ class ItemMaker:
             "speech2_sample_rate": SPEECH2_RATE,
             "speech2_duration_s": round(len(speech2) / SPEECH2_RATE, 3),
             "speech2_clauses": timing,
+            "reply_seed": reply_seed,
+            "speech2_tokens": tokens,
+            "speech2_token_frames": token_frames,
         }
 
     async def _answer(
@@ -191,6 +206,15 @@ class ItemMaker:
         if not clauses:
             raise ValueError("the LLM gave no speakable reply")
         return text1, clauses
+
+    def _speech2_tokens(
+        self, clauses: list[ReplyAudio], reply_seed: int
+    ) -> tuple[list[list[int]] | None, list[int] | None]:
+        """speech2's voice tokens (steps x levels, all clauses in order) and the frames of
+        each sentence they decode to; None without a tokenizer."""
+        if self.voice_tokens is None:
+            return None, None
+        return self.voice_tokens.of_reply(clauses, reply_seed)
 
     def _check_heard(self, plan: ItemPlan, text1: str) -> None:
         if not text1.strip():

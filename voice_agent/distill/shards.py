@@ -72,6 +72,9 @@ SCHEMA = pa.schema(
         ("speech2_sample_rate", pa.int64()),
         ("speech2_duration_s", pa.float64()),
         ("speech2_clauses", pa.list_(_CLAUSE)),
+        ("reply_seed", pa.int64()),  # the seed the teacher's LLM and TTS answered with
+        ("speech2_tokens", pa.list_(pa.list_(pa.int64()))),  # steps x levels; null: none
+        ("speech2_token_frames", pa.list_(pa.int64())),  # latent frames of each sentence
     ]
 )
 

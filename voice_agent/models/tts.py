@@ -106,16 +106,19 @@ class SeededNoiseSession:
     def run(self, output_names: list[str] | None, feed: dict[str, np.ndarray]) -> list[Any]:
         if self.seeded:
             phonemes = int(feed["input"].shape[1])
-            frames = math.ceil(phonemes * _MAX_FRAMES_PER_PHONEME * max(1.0, feed["scales"][1]))
-            feed = {
-                **feed,
-                "noise_durations": self._noise(phonemes),
-                "noise_latents": self._noise(frames),
-            }
+            durations, latents = noise_banks(self._rng, phonemes, float(feed["scales"][1]))
+            feed = {**feed, "noise_durations": durations, "noise_latents": latents}
         return self._session.run(output_names, feed)
 
-    def _noise(self, length: int) -> np.ndarray:
-        return self._rng.standard_normal((1, _NOISE_CHANNELS, length), dtype=np.float32)
+
+def noise_banks(
+    rng: np.random.Generator, phonemes: int, length_scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two noise draws of one sentence, in the order the seeded voice makes them."""
+    frames = math.ceil(phonemes * _MAX_FRAMES_PER_PHONEME * max(1.0, length_scale))
+    durations = rng.standard_normal((1, _NOISE_CHANNELS, phonemes), dtype=np.float32)
+    latents = rng.standard_normal((1, _NOISE_CHANNELS, frames), dtype=np.float32)
+    return durations, latents
 
 
 def _with_noise_inputs(model_path: str) -> bytes:
