@@ -107,6 +107,41 @@ def test_items_are_faithful_and_load_with_datasets(local_run: Path) -> None:
     assert np.mean(reply_wers) <= 0.2, reply_wers
 
 
+def test_rows_carry_voice_tokens_that_decode_to_their_speech2(local_run: Path) -> None:
+    from voice_agent.models.asr import ASRConfig, WhisperASR
+    from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
+    from voice_agent.voice_tokens.halves import PiperHalves
+    from voice_agent.voice_tokens.speech import decode_tokens
+
+    tokenizer = VoiceTokenizer.load(default_tokenizer_path())
+    halves = PiperHalves(threads=2)
+    asr = WhisperASR(ASRConfig())
+    stride = tokenizer.spec.stride
+    rows = rows_of(local_run)[:8]
+    original_wers, decoded_wers = [], []
+    for row in rows:
+        tokens = np.array(row["speech2_tokens"], np.int32)
+        frames = row["speech2_token_frames"]
+        assert tokens.shape == (sum(-(-f // stride) for f in frames), len(tokenizer.spec.sizes))
+        bounds = np.cumsum([0, *(-(-f // stride) for f in frames)])
+        sentences = [tokens[a:b] for a, b in itertools.pairwise(bounds)]
+        audio = decode_tokens(halves, tokenizer, sentences, frames)
+        # Token for frame, speech2 as the voice spoke it: the same length, the same words.
+        assert len(audio) / halves.sample_rate == pytest.approx(row["speech2_duration_s"], abs=0.05)
+        heard = asr.transcribe_blocking(resample(audio, halves.sample_rate, 16_000))
+        decoded_wers.append(word_error_rate(row["text2"], heard))
+        original = pq_audio(row["speech2"]["bytes"])
+        original_wers.append(word_error_rate(row["text2"], asr.transcribe_blocking(original)))
+    assert np.mean(decoded_wers) <= np.mean(original_wers) + 0.05, (decoded_wers, original_wers)
+
+
+def pq_audio(ogg: bytes) -> np.ndarray:
+    from voice_agent.audio.oggopus import decode_ogg_opus
+
+    audio, _ = decode_ogg_opus(ogg, 16_000)
+    return audio
+
+
 def test_card_and_stats(local_run: Path) -> None:
     card = (local_run / "README.md").read_text()
     made = len(rows_of(local_run))

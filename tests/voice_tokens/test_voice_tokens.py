@@ -71,16 +71,18 @@ def test_chunked_decoding_equals_decoding_the_whole_sentence(
     tokenizer = small[kind]
     frames = speak(halves, TEXTS[1], np.random.default_rng(3), with_audio=False).frames(kind)[0]
     tokens = tokenizer.encode(frames)
-    at_once = StreamingDecoder(halves, tokenizer, chunk_frames=10**6)
+    at_once = StreamingDecoder(halves, tokenizer, chunk_frames=10**6, gain=1.0)
     whole = np.concatenate([at_once.push(tokens), at_once.flush()])
-    decoder = StreamingDecoder(halves, tokenizer, chunk_frames=7)
+    decoder = StreamingDecoder(halves, tokenizer, chunk_frames=7, gain=1.0)
     pieces = [decoder.push(tokens[i : i + 5]) for i in range(0, len(tokens), 5)]
     chunked = np.concatenate([*pieces, decoder.flush()])
     assert len(chunked) == len(whole) == frames.shape[1] * halves.hop
     assert float(np.max(np.abs(chunked - whole))) < 1e-5
     assert any(len(p) for p in pieces[:-1])  # audio came out before the last token did
     # With less context than the receptive field, chunks differ from the whole.
-    short = StreamingDecoder(halves, tokenizer, chunk_frames=7, context=context_frames(kind) // 4)
+    short = StreamingDecoder(
+        halves, tokenizer, chunk_frames=7, gain=1.0, context=context_frames(kind) // 4
+    )
     parts = [short.push(tokens[i : i + 5]) for i in range(0, len(tokens), 5)]
     assert float(np.max(np.abs(np.concatenate([*parts, short.flush()]) - whole))) > 1e-3
 

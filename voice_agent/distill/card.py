@@ -148,6 +148,11 @@ Each row is one user turn and the cascade's answer, made by `voice-agent distill
 - `text2`: the cascade's reply (the server's default instructions and temperature).
 - `speech2`: `text2` in the assistant's voice, Ogg/Opus at 24 kHz, with the start and end of
   each spoken clause in `speech2_clauses`.
+- `speech2_tokens`: speech2 as voice tokens (steps x levels; the tokenizer `voice_tokens` in
+  the teacher settings below, under `models/voice_tokens/`), the exact latent frames of its
+  synthesis quantised; `speech2_token_frames`: the latent frames of each sentence, which
+  `voice_agent.voice_tokens.speech.decode_tokens` decodes one by one; `reply_seed`: the seed
+  the reply was written and spoken with.
 
 ## Figures
 {figures}

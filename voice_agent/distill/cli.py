@@ -70,6 +70,14 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
         help="drop (and record) items whose ASR transcript is further than this word error "
         "rate from the prompt (default: %(default)s)",
     )
+    distill.add_argument(
+        "--voice-tokens",
+        type=Path,
+        default=None,
+        help="voice tokenizer (.npz) whose tokens of speech2 each row records (default: "
+        "models/voice_tokens/default.npz when the checkout has it)",
+    )
+    distill.add_argument("--no-voice-tokens", action="store_true", help="record no voice tokens")
     distill.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     stats = commands.add_parser(
@@ -87,6 +95,7 @@ def run_distill_command(args: argparse.Namespace) -> int:
     from voice_agent.distill.item import TeacherConfig
     from voice_agent.distill.prompt_file import PromptFileError
     from voice_agent.distill.runner import DistillError, DistillOptions, run_distill
+    from voice_agent.voice_tokens.codebook import default_tokenizer_path
 
     models = with_secrets_from_env(
         ServerConfig(
@@ -97,11 +106,15 @@ def run_distill_command(args: argparse.Namespace) -> int:
             tts_voice=args.tts_voice,
         )
     )
+    tokens = args.voice_tokens or default_tokenizer_path()
+    if args.no_voice_tokens or (args.voice_tokens is None and not tokens.exists()):
+        tokens = None
     teacher = TeacherConfig(
         server=models,
         threads=args.threads,
         instructions=args.instructions,
         max_text1_wer=args.max_text1_wer,
+        voice_tokens=str(tokens) if tokens else "",
     )
     options = DistillOptions(
         out=args.out,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from voice_agent.models.tts import PiperTTS, TTSConfig
 from voice_agent.models.voices import speak
 from voice_agent.realtime.protocol import SessionConfig
 from voice_agent.streams import close_iterator
+from voice_agent.voice_tokens.codebook import VoiceTokenizer
 from voice_agent.voice_tokens.replay import VoiceTokens
 
 SPEECH1_RATE = MODEL_RATE  # what the cascade's ASR and VAD consume
@@ -72,6 +74,8 @@ class TeacherConfig:
         models = ("asr_model", "llm_model", "llm_url", "llm_name", "tts_voice")
         settings = {name: getattr(server, name) for name in models}
         settings.update({k: v for k, v in asdict(self).items() if k not in ("server", "threads")})
+        if self.voice_tokens:  # by what it is, not where this checkout keeps it
+            settings["voice_tokens"] = VoiceTokenizer.load(Path(self.voice_tokens)).id
         return settings
 
 

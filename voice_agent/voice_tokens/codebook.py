@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 LatentKind = Literal["prior", "latent"]  # m_p (decoded through the flow) or z
 
 
+def default_tokenizer_path() -> Path:
+    """The project's tokenizer for the bundled voice, committed under models/ in the
+    checkout the package runs from (`fit-voice-tokens --name default` writes it)."""
+    return Path(__file__).resolve().parents[2] / "models" / "voice_tokens" / "default.npz"
+
+
 @dataclass(frozen=True)
 class TokenizerSpec:
     kind: LatentKind = "prior"
@@ -38,12 +44,17 @@ class TokenizerSpec:
 
 
 class VoiceTokenizer:
-    def __init__(self, spec: TokenizerSpec, codebooks: list[np.ndarray], voice: str) -> None:
+    def __init__(
+        self, spec: TokenizerSpec, codebooks: list[np.ndarray], voice: str, gain: float = 1.0
+    ) -> None:
         if len(codebooks) != len(spec.sizes):
             raise ValueError(f"{len(spec.sizes)} levels need as many codebooks")
         self.spec = spec
         self.codebooks = [c.astype(np.float32) for c in codebooks]  # level: size x (stride*C)
         self.voice = voice  # the voice file's name: tokens mean nothing in another voice
+        # Piper scales each sentence to its own peak; a stream cannot know the peak ahead,
+        # so it multiplies the decoder's output by this typical factor instead.
+        self.gain = gain
 
     @property
     def id(self) -> str:
@@ -81,9 +92,10 @@ class VoiceTokenizer:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps({"spec": asdict(self.spec), "voice": self.voice})
-        arrays = {f"level{i}": c.astype(np.float16) for i, c in enumerate(self.codebooks)}
-        np.savez_compressed(path, meta=np.array(meta), **arrays)
+        meta = json.dumps({"spec": asdict(self.spec), "voice": self.voice, "gain": self.gain})
+        arrays: dict[str, np.ndarray] = {"meta": np.array(meta)}
+        arrays.update({f"level{i}": c.astype(np.float16) for i, c in enumerate(self.codebooks)})
+        np.savez_compressed(path, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> VoiceTokenizer:
@@ -92,7 +104,7 @@ class VoiceTokenizer:
             spec_fields = meta["spec"]
             spec = TokenizerSpec(**{**spec_fields, "sizes": tuple(spec_fields["sizes"])})
             codebooks = [data[f"level{i}"].astype(np.float32) for i in range(len(spec.sizes))]
-        return cls(spec, codebooks, meta["voice"])
+        return cls(spec, codebooks, meta["voice"], float(meta.get("gain", 1.0)))
 
 
 def nearest(vectors: np.ndarray, codebook: np.ndarray, batch: int = 8192) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 from voice_agent.voice_tokens.codebook import TokenizerSpec, VoiceTokenizer, fit_tokenizer
 from voice_agent.voice_tokens.halves import PiperHalves
 from voice_agent.voice_tokens.measure import Measurement, measure
-from voice_agent.voice_tokens.speech import Spoken, speak
+from voice_agent.voice_tokens.speech import VOLUME, Spoken, latent_of, speak
 from voice_agent.voice_tokens.streaming import StreamingDecoder, context_frames
 
 DEFAULT_DIR = Path("models/voice_tokens")
@@ -46,6 +46,9 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voice", default="", help="Piper .onnx voice (default: bundled joe)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime and Whisper threads")
+    parser.add_argument(
+        "--name", default="", help="file name to write (default: the tokenizer's id)"
+    )
 
 
 def texts_for(path: Path | None, count: int) -> list[str]:
@@ -82,14 +85,27 @@ def run(args: argparse.Namespace) -> int:
         speak(halves, text, np.random.default_rng(EVAL_SEED + i))
         for i, text in enumerate(tqdm(eval_texts, desc="held out", unit="sentence"))
     ]
+    tokenizer.gain = typical_gain(halves, tokenizer, held_out)
     figures = measure(halves, tokenizer, held_out, WhisperASR(ASRConfig(threads=args.threads)))
     stream = stream_figures(halves, tokenizer, held_out)
-    path = args.out / f"{tokenizer.id}.npz"
+    name = args.name or tokenizer.id
+    path = args.out / f"{name}.npz"
     tokenizer.save(path)
-    card = write_card(args, tokenizer, figures, stream, len(frames), fit_s, halves)
+    card = write_card(args, name, tokenizer, figures, stream, len(frames), fit_s, halves)
     print(f"wrote {path} and {card}")
     print(json.dumps({**figures.to_json(), **stream}, indent=2))
     return 0
+
+
+def typical_gain(halves: PiperHalves, tokenizer: VoiceTokenizer, held_out: list[Spoken]) -> float:
+    """The median of Piper's per-sentence loudness factor over decoded sentences."""
+    gains = []
+    for spoken in held_out:
+        for frames in spoken.frames(tokenizer.spec.kind):
+            decoded = tokenizer.decode(tokenizer.encode(frames), frames.shape[1])
+            audio = halves.decode(latent_of(halves, tokenizer.spec.kind, decoded))
+            gains.append(VOLUME / max(float(np.max(np.abs(audio))), 1e-6))
+    return round(float(np.median(gains)), 4)
 
 
 def stream_figures(
@@ -121,6 +137,7 @@ def stream_figures(
 
 def write_card(
     args: argparse.Namespace,
+    name: str,
     tokenizer: VoiceTokenizer,
     figures: Measurement,
     stream: dict[str, float],
@@ -129,8 +146,8 @@ def write_card(
     halves: PiperHalves,
 ) -> Path:
     spec = tokenizer.spec
-    path = args.out / f"{tokenizer.id}.md"
-    rows: dict[str, Any] = {**figures.to_json(), **stream}
+    path = args.out / f"{name}.md"
+    rows: dict[str, Any] = {**figures.to_json(), **stream, "stream_gain": tokenizer.gain}
     table = "\n".join(f"| {k} | {v} |" for k, v in rows.items())
     path.write_text(
         f"""# Voice tokenizer `{tokenizer.id}`

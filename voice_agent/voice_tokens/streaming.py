@@ -21,45 +21,75 @@ from voice_agent.voice_tokens.halves import PiperHalves
 # float precision (the tests check it on Piper's VITS export): the receptive fields of the
 # HiFi-GAN (10 frames each side, measured) and of the reverse flow before it (4 couplings
 # of a 4-layer, kernel-5 WaveNet: 32 each side).
-CONTEXT_FRAMES = {"latent": 10, "prior": 42}
+DECODER_CONTEXT = 10
+FLOW_CONTEXT = 32
 
 
 def context_frames(kind: str) -> int:
-    return CONTEXT_FRAMES[kind]
+    """The look-ahead in frames before a frame's audio is final."""
+    return DECODER_CONTEXT + (FLOW_CONTEXT if kind == "prior" else 0)
+
+
+@dataclass
+class Frames:
+    """A growing run of frames (channels x n) that forgets its old ones."""
+
+    kept: np.ndarray | None = None
+    offset: int = 0  # index of the first frame kept
+    end: int = 0  # one past the last frame added
+
+    def add(self, frames: np.ndarray) -> None:
+        self.kept = frames if self.kept is None else np.concatenate([self.kept, frames], axis=1)
+        self.end += frames.shape[1]
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        assert self.kept is not None and start >= self.offset
+        return self.kept[:, start - self.offset : stop - self.offset]
+
+    def forget_before(self, index: int) -> None:
+        drop = index - self.offset
+        if drop > 0 and self.kept is not None:
+            self.kept, self.offset = self.kept[:, drop:], index
 
 
 @dataclass
 class DecoderState:
-    frames: list[np.ndarray] = field(default_factory=list)  # latent frames kept, C x n
-    offset: int = 0  # sentence index of the first frame kept
-    total: int = 0  # frames received in this sentence
+    tokens: Frames = field(default_factory=Frames)  # frames decoded from tokens
+    latents: Frames = field(default_factory=Frames)  # z, once final
     emitted: int = 0  # frames whose audio went out
 
     def reset(self) -> None:
-        self.frames, self.offset, self.total, self.emitted = [], 0, 0, 0
+        self.tokens, self.latents, self.emitted = Frames(), Frames(), 0
 
 
 class StreamingDecoder:
     """Tokens in (any number at a time), audio out in chunks of `chunk_frames`.
 
-    `gain` scales the raw decoder output: Piper normalises each whole sentence to its
-    peak, which a stream cannot know in advance, so a fixed gain (the tokenizer's typical
-    one) stands in for it.
+    Two stages, each run once per frame plus its context: the flow turns token frames
+    into final `z` frames once 32 frames follow them (prior tokens only), and the HiFi-GAN
+    turns `z` into audio once 10 more follow. `gain` scales the decoder's output (default:
+    the tokenizer's typical gain, since a stream cannot normalise each sentence to its peak
+    as Piper does).
     """
 
     def __init__(
         self,
         halves: PiperHalves,
         tokenizer: VoiceTokenizer,
-        chunk_frames: int = 8,
-        gain: float = 1.0,
+        chunk_frames: int = 16,
+        gain: float | None = None,
         context: int | None = None,
     ) -> None:
         self.halves = halves
         self.tokenizer = tokenizer
         self.chunk_frames = chunk_frames
-        self.gain = gain
-        self.context = context_frames(tokenizer.spec.kind) if context is None else context
+        self.gain = tokenizer.gain if gain is None else gain
+        prior = tokenizer.spec.kind == "prior"
+        # `context` (for tests) shrinks both stages' context in proportion.
+        scale = 1.0 if context is None else context / context_frames(tokenizer.spec.kind)
+        self.flow_context = round(FLOW_CONTEXT * scale) if prior else 0
+        self.decoder_context = round(DECODER_CONTEXT * scale)
+        self.context = self.flow_context + self.decoder_context
         self.state = DecoderState()
 
     def reset(self) -> None:
@@ -68,39 +98,45 @@ class StreamingDecoder:
     def push(self, tokens: np.ndarray) -> np.ndarray:
         """Add token steps (steps x levels); the audio that is now final."""
         if len(tokens):
-            frames = self.tokenizer.decode(tokens)
-            self.state.frames.append(frames)
-            self.state.total += frames.shape[1]
-        out = []
-        while self.state.total - self.state.emitted >= self.chunk_frames + self.context:
-            out.append(self._decode(self.state.emitted, self.state.emitted + self.chunk_frames))
-        return self._join(out)
+            self.state.tokens.add(self.tokenizer.decode(tokens))
+        return self._advance(final=False)
 
     def flush(self, frames: int | None = None) -> np.ndarray:
         """The rest of the sentence (trimmed to `frames` if the last step was padded); the
         decoder is then ready for the next sentence."""
-        end = self.state.total if frames is None else min(frames, self.state.total)
-        out = self._decode(self.state.emitted, end) if end > self.state.emitted else None
+        if frames is not None:
+            self.state.tokens.end = min(frames, self.state.tokens.end)
+        audio = self._advance(final=True)
         self.reset()
-        return self._join([out] if out is not None else [])
+        return audio
+
+    def _advance(self, final: bool) -> np.ndarray:
+        state = self.state
+        total = state.tokens.end
+        ready = total if final else max(0, total - self.flow_context)
+        if ready > state.latents.end:
+            start = state.latents.end
+            lo, hi = max(0, start - self.flow_context), min(total, ready + self.flow_context)
+            window = state.tokens.window(lo, hi)
+            latents = self.halves.flow(window) if self._prior() else window
+            state.latents.add(latents[:, start - lo : ready - lo])
+            state.tokens.forget_before(max(0, ready - self.flow_context))
+        limit = state.latents.end if final else max(0, state.latents.end - self.decoder_context)
+        out = []
+        while limit - state.emitted >= self.chunk_frames or (final and limit > state.emitted):
+            end = min(state.emitted + self.chunk_frames, limit)
+            out.append(self._decode(state.emitted, end))
+        return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
+
+    def _prior(self) -> bool:
+        return self.tokenizer.spec.kind == "prior"
 
     def _decode(self, start: int, end: int) -> np.ndarray:
         state = self.state
-        kept = np.concatenate(state.frames, axis=1)
-        lo = max(0, start - self.context)
-        hi = min(state.total, end + self.context)
-        window = kept[:, lo - state.offset : hi - state.offset]
-        if self.tokenizer.spec.kind == "prior":
-            window = self.halves.flow(window)
-        audio = self.halves.decode(window)
-        hop = self.halves.hop
+        lo = max(0, start - self.decoder_context)
+        hi = min(state.latents.end, end + self.decoder_context)
+        audio = self.halves.decode(state.latents.window(lo, hi))
         state.emitted = end
-        # Forget frames no later chunk can need as left context.
-        drop = max(0, end - self.context) - state.offset
-        state.frames = [kept[:, drop:]] if drop > 0 else [kept]
-        state.offset += max(drop, 0)
+        state.latents.forget_before(max(0, end - self.decoder_context))
+        hop = self.halves.hop
         return audio[(start - lo) * hop : (end - lo) * hop] * self.gain
-
-    @staticmethod
-    def _join(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
