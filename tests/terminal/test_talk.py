@@ -56,6 +56,34 @@ def rms_between(audio: np.ndarray, start_s: float, end_s: float) -> float:
     return float(np.sqrt(np.mean(part**2))) if len(part) else 0.0
 
 
+def loud_windows(recording: Path) -> np.ndarray:
+    """Per 50 ms of a WAV that parec is still writing: whether it holds sound."""
+    window = RATE // 20
+    raw = recording.read_bytes()[44:] if recording.exists() else b""
+    samples = np.frombuffer(raw[: len(raw) // 2 * 2], "<i2").astype(np.float32) / 32768
+    windows = samples[: len(samples) // window * window].reshape(-1, window)
+    return np.sqrt((windows**2).mean(axis=1)) > 0.01
+
+
+def wait_for_sound(recording: Path, seconds: float, timeout: float = 120.0) -> None:
+    """Wait until the speaker has played `seconds` of sound: the reply is audible."""
+    deadline = time.monotonic() + timeout
+    while int(loud_windows(recording).sum()) * 0.05 < seconds:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no reply audio reached the speaker within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def wait_for_quiet(recording: Path, seconds: float = 0.6, timeout: float = 60.0) -> None:
+    """Wait until the speaker has been silent for the last `seconds` (the reply is over)."""
+    deadline = time.monotonic() + timeout
+    tail = round(seconds / 0.05)
+    while (loud := loud_windows(recording)).size < tail or loud[-tail:].any():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the speaker did not fall silent within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
 def stop(process: subprocess.Popen[str]) -> int:
     process.send_signal(2)  # Ctrl-C, as a person would
     return process.wait(timeout=20)
@@ -92,7 +120,7 @@ async def test_a_spoken_turn_through_the_sound_devices(
     pulse.play_into_mic(question)
     assistant = out.wait_for("assistant: ")[0]
     you = out.wait_for("you: ")[0]
-    time.sleep(1.5)  # the reply's last half second is still playing at response.done
+    wait_for_quiet(capture)  # the reply's last half second is still playing at response.done
     recorder.terminate()
     recorder.wait(timeout=10)
     assert stop(client) == 130
@@ -106,17 +134,20 @@ async def test_a_spoken_turn_through_the_sound_devices(
 async def test_speaking_over_the_reply_silences_it(
     server: ServerProcess, pulse: PulseAudio, tmp_path: Path
 ) -> None:
-    wav, spans = speech_wav(tmp_path / "barge.wav", 0.3, LONG_QUESTION, 4.0, FOLLOW_UP, 1.0)
+    question, _ = speech_wav(tmp_path / "question.wav", 0.3, LONG_QUESTION, 0.5)
+    follow_up, spans = speech_wav(tmp_path / "follow-up.wav", 0.1, FOLLOW_UP, 1.0)
     client = pulse.talk("--url", server.ws_url)
     out, err = Lines(client.stdout), Lines(client.stderr)
     err.wait_for("connected", timeout=60)
     capture = tmp_path / "speaker.wav"
     recorder = pulse.record_speaker(capture)
     recording_from = time.monotonic()
-    pulse.play_into_mic(wav)
+    pulse.play_into_mic(question)
+    wait_for_sound(capture, seconds=0.6)  # the reply is playing: now talk over it
     playing_from = time.monotonic()
+    pulse.play_into_mic(follow_up)
     out.wait_for("assistant: ", count=2, timeout=120)
-    time.sleep(1.0)
+    wait_for_quiet(capture)
     recorder.terminate()
     recorder.wait(timeout=10)
     assert stop(client) == 130
@@ -127,7 +158,7 @@ async def test_speaking_over_the_reply_silences_it(
     shutil.copy(capture, ARTIFACTS / "talk-barge-in-speaker.wav")
     # Seconds into the recording where the follow-up question started and ended.
     shift = playing_from - recording_from
-    follow_start, follow_end = (t + shift for t in spans[1])
+    follow_start, follow_end = (t + shift for t in spans[0])
     assert rms_between(played, follow_start - 1.5, follow_start) > 0.01, "no reply to cut"
     # Silent from shortly after the user started talking over it until they finished.
     envelope = [
