@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -88,7 +93,7 @@ def test_chunked_decoding_equals_decoding_the_whole_sentence(
 
 
 def test_a_tokenizer_survives_saving_and_loading(
-    small: dict[str, VoiceTokenizer], tmp_path
+    small: dict[str, VoiceTokenizer], tmp_path: Path
 ) -> None:
     tokenizer = small["latent"]
     tokenizer.save(tmp_path / "t.npz")
@@ -96,3 +101,43 @@ def test_a_tokenizer_survives_saving_and_loading(
     frames = np.random.default_rng(0).standard_normal((192, 20)).astype(np.float32)
     assert np.array_equal(loaded.encode(frames), tokenizer.encode(frames))
     assert loaded.id == tokenizer.id and loaded.spec == tokenizer.spec
+
+
+def test_fit_and_eval_commands_write_a_tokenizer_its_card_and_figures(tmp_path: Path) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\n".join(TEXTS * 2))
+    run = [sys.executable, "-m", "voice_agent"]
+    common = ["--texts", str(texts), "--eval", "2", "--threads", "1"]
+    fit = subprocess.run(
+        [
+            *(*run, "fit-voice-tokens", *common, "--sentences", "10", "--sizes", "16,8"),
+            *("--out", str(tmp_path / "tok"), "--name", "tiny"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert fit.returncode == 0, fit.stderr[-2000:]
+    tokenizer = VoiceTokenizer.load(tmp_path / "tok" / "tiny.npz")
+    assert tokenizer.spec == TokenizerSpec("prior", (16, 8), 1) and tokenizer.gain > 0
+    card = (tmp_path / "tok" / "tiny.md").read_text()
+    assert "wer_decoded" in card and "decoder_rtf" in card
+    evaluated = subprocess.run(
+        [
+            *(*run, "eval-voice-tokens", str(tmp_path / "tok" / "tiny.npz"), *common),
+            *("--out", str(tmp_path / "eval")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    figures = json.loads((tmp_path / "eval" / "figures.json").read_text())
+    assert figures["tokenizer"] == tokenizer.id and figures["bits_per_second"] == pytest.approx(
+        7 * halves_frame_rate(), rel=0.01
+    )
+    assert (tmp_path / "eval" / "spectrogram.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def halves_frame_rate() -> float:
+    return 22050 / 256
