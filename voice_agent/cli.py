@@ -155,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_distill_command(args)
     elif args.command == "distill-stats":
         return run_stats_command(args)
+    elif args.command == "distill-tokens":
+        from voice_agent.distill import add_tokens
+
+        return add_tokens.run(args)
     elif args.command in ("train-codec", "eval-codec"):
         return run_codec_command(args)
     elif args.command in ("fit-voice-tokens", "eval-voice-tokens"):

@@ -135,6 +135,32 @@ def test_rows_carry_voice_tokens_that_decode_to_their_speech2(local_run: Path) -
     assert np.mean(decoded_wers) <= np.mean(original_wers) + 0.05, (decoded_wers, original_wers)
 
 
+def test_tokens_are_added_to_a_dataset_made_without_them(local_run: Path, tmp_path: Path) -> None:
+    from voice_agent.distill.shards import Shard, shard_info, write_shard
+
+    out = tmp_path / "untokenized"
+    run_distill(out, "--no-voice-tokens")  # (the module's COUNT items, as local_run)
+    path = sorted((out / "data").glob("train-*.parquet"))[0]
+    (start, stop), failures = shard_info(path)
+    rows = pq.read_table(path).to_pylist()
+    assert rows and all(row["speech2_tokens"] is None for row in rows)
+    for row in rows:  # as a dataset made before rows had their reply seed
+        row["reply_seed"] = None
+    write_shard(out, Shard(0, start, stop), rows, failures)
+    command = [sys.executable, "-m", "voice_agent", "distill-tokens", str(out), "--no-progress"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shards = len(list((out / "data").glob("train-*.parquet")))
+    assert f"added to {shards} of {shards} shards" in done.stdout
+    # Exactly the tokens, frames and seeds of the run that recorded them as it went.
+    made = {row["index"]: row for row in rows_of(local_run)}
+    fields = ("speech2_tokens", "speech2_token_frames", "reply_seed", "speech2_tokenizer")
+    for row in rows_of(out):
+        assert {f: row[f] for f in fields} == {f: made[row["index"]][f] for f in fields}
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and f"added to 0 of {shards} shards" in again.stdout
+
+
 def pq_audio(ogg: bytes) -> np.ndarray:
     from voice_agent.audio.oggopus import decode_ogg_opus
 

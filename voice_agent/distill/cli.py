@@ -88,6 +88,19 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
     stats.add_argument(
         "--plot", type=Path, default=None, help="PNG path (default: DIR/durations.png)"
     )
+    tokens = commands.add_parser(
+        "distill-tokens",
+        help="add speech2's voice tokens to a dataset made without them (resumable)",
+    )
+    tokens.add_argument("dir", type=Path, help="dataset directory")
+    tokens.add_argument(
+        "--voice-tokens", type=Path, default=None, help="tokenizer (default: the project's)"
+    )
+    tokens.add_argument(
+        "--prompts", type=Path, default=None, help="the prompts file the dataset was made from"
+    )
+    tokens.add_argument("--threads", type=int, default=1, help="as the dataset's --threads")
+    tokens.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_distill_command(args: argparse.Namespace) -> int:

@@ -173,6 +173,7 @@ class ItemMaker:
             "reply_seed": reply_seed,
             "speech2_tokens": tokens,
             "speech2_token_frames": token_frames,
+            "speech2_tokenizer": self.voice_tokens.tokenizer.id if self.voice_tokens else None,
         }
 
     async def _answer(
@@ -228,16 +229,29 @@ class ItemMaker:
             raise Misheard(f"the ASR misheard the prompt (WER {text1_wer:.2f}): {text1!r}")
 
     def _user_speech(self, plan: ItemPlan, rng: np.random.Generator) -> np.ndarray:
-        self.user_piper.reseed(plan.seed)
-        raw, rate = speak(plan.prompt.text, plan.voice, self.user_piper)
-        speech = resample(raw, rate, SPEECH1_RATE)
-        lead = np.zeros(int(plan.lead_silence_s * SPEECH1_RATE), np.float32)
-        trail = np.zeros(int(plan.trail_silence_s * SPEECH1_RATE), np.float32)
-        return augment(np.concatenate([lead, speech, trail]), plan.augmentation, rng)
+        return user_speech(plan, rng, self.user_piper)
 
     def close(self) -> None:
         self._loop.run_until_complete(self.engine.close())
         self._loop.close()
+
+
+def user_speech(plan: ItemPlan, rng: np.random.Generator, piper: PiperTTS) -> np.ndarray:
+    """speech1 of a plan: the prompt in its user voice, with silence, augmented."""
+    piper.reseed(plan.seed)
+    raw, rate = speak(plan.prompt.text, plan.voice, piper)
+    speech = resample(raw, rate, SPEECH1_RATE)
+    lead = np.zeros(int(plan.lead_silence_s * SPEECH1_RATE), np.float32)
+    trail = np.zeros(int(plan.trail_silence_s * SPEECH1_RATE), np.float32)
+    return augment(np.concatenate([lead, speech, trail]), plan.augmentation, rng)
+
+
+def replay_reply_seed(plan: ItemPlan, piper: PiperTTS) -> int:
+    """The seed an item's reply was made with, for rows older than the `reply_seed` column:
+    its generator is drawn from in the same order as when the item was made."""
+    rng = np.random.default_rng(plan.seed)
+    user_speech(plan, rng, piper)
+    return int(rng.integers(2**31))
 
 
 def _join_clauses(clauses: list[ReplyAudio]) -> tuple[np.ndarray, list[dict[str, Any]]]:

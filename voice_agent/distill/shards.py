@@ -75,6 +75,7 @@ SCHEMA = pa.schema(
         ("reply_seed", pa.int64()),  # the seed the teacher's LLM and TTS answered with
         ("speech2_tokens", pa.list_(pa.list_(pa.int64()))),  # steps x levels; null: none
         ("speech2_token_frames", pa.list_(pa.int64())),  # latent frames of each sentence
+        ("speech2_tokenizer", pa.string()),  # the tokenizer's id
     ]
 )
 

@@ -31,16 +31,28 @@ class VoiceTokens:
     def of_reply(
         self, clauses: list[ReplyAudio], reply_seed: int
     ) -> tuple[list[list[int]], list[int]]:
+        """Tokens (steps x levels) of the clauses the TTS spoke, and each sentence's frames;
+        each clause's frames must give exactly its audio's length."""
+        rate = self.halves.sample_rate
+        lengths = [len(clause.audio) / rate for clause in clauses]
+        return self.of_texts([c.text or "" for c in clauses], reply_seed, lengths, 0.5 / rate)
+
+    def of_texts(
+        self, texts: list[str], reply_seed: int, seconds: list[float], tolerance_s: float
+    ) -> tuple[list[list[int]], list[int]]:
+        """The same from the clauses' texts and durations (within `tolerance_s`)."""
         # The cascade's TTS was reseeded with `reply_seed` and then spoke the clauses in
         # order, so one generator drawn in the same order gives the same noise.
         rng = np.random.default_rng(reply_seed)
         steps: list[np.ndarray] = []
         frames: list[int] = []
-        for clause in clauses:
-            spoken = speak(self.halves, clause.text or "", rng, with_audio=False)
+        rate, hop = self.halves.sample_rate, self.halves.hop
+        for text, duration in zip(texts, seconds, strict=True):
+            spoken = speak(self.halves, text, rng, with_audio=False)
             sentence_frames = spoken.frames(self.tokenizer.spec.kind)
-            if sum(f.shape[1] for f in sentence_frames) * self.halves.hop != len(clause.audio):
-                raise ValueError(f"replaying {clause.text!r} did not give its speech2 frames")
+            replayed = sum(f.shape[1] for f in sentence_frames) * hop / rate
+            if abs(replayed - duration) > tolerance_s:
+                raise ValueError(f"replaying {text!r} did not give its speech2 frames")
             for f in sentence_frames:
                 steps.append(self.tokenizer.encode(f))
                 frames.append(int(f.shape[1]))
