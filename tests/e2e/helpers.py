@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from typing import Any
@@ -24,3 +25,18 @@ def get_text(url: str) -> str:
 
 def get_json(url: str) -> dict[str, Any]:
     return json.loads(get_text(url))
+
+
+async def run_process(*argv: str, timeout: float) -> tuple[int, str]:
+    """Run a command to its end, its output and errors as one text; killed by its pid if
+    it overruns."""
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return process.returncode or 0, output.decode()

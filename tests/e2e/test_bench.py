@@ -12,6 +12,7 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from tests.conftest import ARTIFACTS, ServerProcess, free_port
+from tests.e2e.helpers import run_process
 from voice_agent.realtime.client import ServerEvent
 
 pytestmark = pytest.mark.e2e
@@ -20,17 +21,8 @@ pytestmark = pytest.mark.e2e
 async def run_bench(
     *args: str, timeout: float = 300, prefix: tuple[str, ...] = ()
 ) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *prefix, sys.executable, "-m", "voice_agent", "bench", "--no-progress", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, output.decode()
+    command = (sys.executable, "-m", "voice_agent", "bench", "--no-progress")
+    return await run_process(*prefix, *command, *args, timeout=timeout)
 
 
 async def test_short_bench_against_the_real_server(server: ServerProcess, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ServerProcess, free_port
-from tests.e2e.helpers import whisper
+from tests.e2e.helpers import run_process, whisper
 from tests.speech import read_wav, speech_wav
 from voice_agent.audio import resample
 from voice_agent.evaluation import word_error_rate
@@ -24,17 +23,7 @@ SDK_CLIENT = Path(__file__).resolve().parents[2] / "clients" / "openai_sdk_clien
 
 async def run_sdk_client(*args: str, timeout: float = 180) -> tuple[int, str]:
     """`python clients/openai_sdk_client.py ARGS`; killed by its pid if it overruns."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(SDK_CLIENT), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, output.decode()
+    return await run_process(sys.executable, str(SDK_CLIENT), *args, timeout=timeout)
 
 
 def said(output: str, who: str) -> str:

@@ -13,6 +13,7 @@ from voice_agent.voice_tokens.codebook import VoiceTokenizer
 from voice_agent.voice_tokens.fit import EVAL_SEED, stream_figures, texts_for
 from voice_agent.voice_tokens.halves import PiperHalves
 from voice_agent.voice_tokens.measure import measure
+from voice_agent.voice_tokens.replay import VoiceTokens
 from voice_agent.voice_tokens.speech import Spoken, decode_tokens, speak
 
 
@@ -28,10 +29,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from voice_agent.models.asr import ASRConfig, WhisperASR
 
-    tokenizer = VoiceTokenizer.load(args.tokenizer)
-    halves = PiperHalves(args.voice or None, threads=args.threads)
-    if halves.path.name != tokenizer.voice:
-        raise SystemExit(f"error: {args.tokenizer} is for the voice {tokenizer.voice}")
+    try:
+        loaded = VoiceTokens.load(str(args.tokenizer), args.voice, args.threads)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    halves, tokenizer = loaded.halves, loaded.tokenizer
     texts = texts_for(args.texts, args.eval)[-args.eval :]
     held_out = [speak(halves, t, np.random.default_rng(EVAL_SEED + i)) for i, t in enumerate(texts)]
     figures = {

@@ -4,6 +4,7 @@ Piper audio's, log-mel distance, bit/s, tokens/s, and how predictable its tokens
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -98,13 +99,18 @@ def mean_run(sequences: list[np.ndarray]) -> float:
     return float(np.mean(runs)) if runs else 0.0
 
 
+@functools.cache
+def _mel_distance(rate: int) -> Any:
+    from voice_agent.codec.losses import MultiScaleMelLoss
+
+    return MultiScaleMelLoss(rate, (1024,))
+
+
 def log_mel_l1(a: np.ndarray, b: np.ndarray, rate: int) -> float:
     """Mean |log-mel difference| over 1024-sample windows (the codec's measure)."""
     import torch
 
-    from voice_agent.codec.losses import MultiScaleMelLoss
-
     length = min(len(a), len(b))
     x, y = (torch.from_numpy(np.ascontiguousarray(v[:length])).reshape(1, 1, -1) for v in (a, b))
     with torch.no_grad():
-        return float(MultiScaleMelLoss(rate, (1024,))(x, y))
+        return float(_mel_distance(rate)(x, y))

@@ -84,10 +84,10 @@ class StreamingDecoder:
         self.tokenizer = tokenizer
         self.chunk_frames = chunk_frames
         self.gain = tokenizer.gain if gain is None else gain
-        prior = tokenizer.spec.kind == "prior"
+        self.prior = tokenizer.spec.kind == "prior"  # tokens of m_p: the flow comes first
         # `context` (for tests) shrinks both stages' context in proportion.
         scale = 1.0 if context is None else context / context_frames(tokenizer.spec.kind)
-        self.flow_context = round(FLOW_CONTEXT * scale) if prior else 0
+        self.flow_context = round(FLOW_CONTEXT * scale) if self.prior else 0
         self.decoder_context = round(DECODER_CONTEXT * scale)
         self.context = self.flow_context + self.decoder_context
         self.state = DecoderState()
@@ -118,7 +118,7 @@ class StreamingDecoder:
             start = state.latents.end
             lo, hi = max(0, start - self.flow_context), min(total, ready + self.flow_context)
             window = state.tokens.window(lo, hi)
-            latents = self.halves.flow(window) if self._prior() else window
+            latents = self.halves.flow(window) if self.prior else window
             state.latents.add(latents[:, start - lo : ready - lo])
             state.tokens.forget_before(max(0, ready - self.flow_context))
         limit = state.latents.end if final else max(0, state.latents.end - self.decoder_context)
@@ -127,9 +127,6 @@ class StreamingDecoder:
             end = min(state.emitted + self.chunk_frames, limit)
             out.append(self._decode(state.emitted, end))
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
-
-    def _prior(self) -> bool:
-        return self.tokenizer.spec.kind == "prior"
 
     def _decode(self, start: int, end: int) -> np.ndarray:
         state = self.state
