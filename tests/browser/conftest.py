@@ -22,6 +22,7 @@ from playwright.async_api import Page, async_playwright
 
 from tests.conftest import ARTIFACTS, ServerProcess, start_server
 from tests.speech import speech_wav as spoken_wav
+from voice_agent.evaluation import word_error_rate
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FAKE_MIC_RATE = 48_000
@@ -93,6 +94,17 @@ setInterval(() => {
 def speech_wav(path: Path, *parts: str | float) -> Path:
     """A WAV for the fake mic (16-bit, absolute path): strings are spoken, floats silent."""
     return spoken_wav(path, *parts, rate=FAKE_MIC_RATE)[0]
+
+
+# The browser path runs the fake mic through Chromium's echo canceller, noise suppressor and gain
+# control, and over WebRTC through Opus; on a loaded 2-core machine that has cost a 5-word
+# question two words ("What is not just planet?"). These tests check the speech gets through and
+# is answered; ASR accuracy is the benchmark's business.
+HEARD_WER = 0.4
+
+
+def understood(expected: str, transcript: str) -> bool:
+    return word_error_rate(expected, transcript) <= HEARD_WER
 
 
 def browser_server(name: str, *args: str) -> Iterator[ServerProcess]:

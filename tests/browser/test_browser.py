@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import BrowserPage, browser_server, open_page, speech_wav
+from tests.browser.conftest import BrowserPage, browser_server, open_page, speech_wav, understood
 from tests.conftest import ServerProcess
-from voice_agent.evaluation import word_error_rate
 from voice_agent.realtime.client import ServerEvent
 
 QUESTION = "What is the largest planet?"
@@ -33,7 +32,7 @@ async def test_spoken_question_gets_a_spoken_answer(
         )
         turn = completed_turns(state)[0]
         assert state["micPeak"] > 0.05, "the fake microphone was silent"
-        assert word_error_rate(QUESTION, turn["user"]) <= 0.25, turn["user"]
+        assert understood(QUESTION, turn["user"]), turn["user"]
         assert turn["assistant"].strip(), "no reply transcript"
         assert state["outputPeak"] > 0.05, "the page played no reply audio"
         assert turn["latencyMs"] > 0  # measured (how fast is the benchmark's business)
@@ -57,20 +56,16 @@ async def test_speaking_over_the_reply_interrupts_it(
     async with open_page(rtc_server, wav) as page:
         await page.start(transport)
         state = await page.wait_for(
-            lambda s: any(
-                word_error_rate(FOLLOW_UP, t["user"]) <= 0.25 for t in completed_turns(s)
-            ),
+            lambda s: any(understood(FOLLOW_UP, t["user"]) for t in completed_turns(s)),
             timeout=120,
         )
         first = state["turns"][0]
-        assert word_error_rate(LONG_QUESTION, first["user"]) <= 0.25, first["user"]
+        assert understood(LONG_QUESTION, first["user"]), first["user"]
         assert first["status"] == "cancelled", "the first reply was not interrupted"
         assert first["firstAudioAt"] is not None, "the first reply never played"
         # By the time the user had finished the follow-up, the first reply had gone quiet, and
         # nothing was heard until the answer to the follow-up began.
-        follow = next(
-            t for t in completed_turns(state) if word_error_rate(FOLLOW_UP, t["user"]) <= 0.25
-        )
+        follow = next(t for t in completed_turns(state) if understood(FOLLOW_UP, t["user"]))
         answer_at = follow["firstAudioAt"] or await page.now()
         heard = await page.heard_at()
         assert any(t < follow["speechEndAt"] for t in heard), "the first reply was never heard"

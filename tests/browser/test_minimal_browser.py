@@ -6,9 +6,8 @@ from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import open_page, speech_wav
+from tests.browser.conftest import open_page, speech_wav, understood
 from tests.conftest import ServerProcess
-from voice_agent.evaluation import word_error_rate
 
 PAGE = Path(__file__).resolve().parents[2] / "clients" / "minimal_browser.html"
 QUESTION = "What is the largest planet?"
@@ -36,7 +35,7 @@ async def test_minimal_page_asks_and_plays_the_answer(
             ) from None
         state = await page.page.evaluate("minimal")
         assert state["micPeak"] > 0.05, "the fake microphone was silent"
-        assert word_error_rate(QUESTION, state["user"][0]) <= 0.25, state["user"]
+        assert understood(QUESTION, state["user"][0]), state["user"]
         reply_id = next(d["id"] for d in state["done"] if d["status"] == "completed")
         reply = state["replies"][reply_id]
         assert reply.strip(), state
