@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from voice_agent.bench.answers import add_answers_command, run_answers_command
 from voice_agent.codec.cli import add_codec_commands, run_codec_command
 from voice_agent.config import add_server_arguments, server_config_from_args
 from voice_agent.distill.cli import add_distill_commands, run_distill_command, run_stats_command
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_server_arguments(serve)
     add_bench_arguments(commands)
+    add_answers_command(commands)
     add_talk_arguments(commands)
     add_distill_commands(commands)
     add_codec_commands(commands)
@@ -54,7 +56,12 @@ def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
         "the report gives ratios against --url",
     )
     bench.add_argument("--sessions", type=int, default=1, help="concurrent sessions per server")
-    bench.add_argument("--turns", type=int, default=10, help="turns per session")
+    bench.add_argument(
+        "--turns",
+        type=int,
+        default=None,
+        help="turns per session (default: 10; with --questions, enough to ask them all)",
+    )
     bench.add_argument(
         "--corpus",
         type=Path,
@@ -70,9 +77,24 @@ def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--barge-in-every",
         type=int,
-        default=4,
-        help="every Nth turn talks over the reply (0: never; default: %(default)s)",
+        default=None,
+        help="every Nth turn talks over the reply (0: never; default: 4, with --questions 0: "
+        "an interrupted answer cannot be judged)",
     )
+    bench.add_argument(
+        "--questions",
+        choices=("test", "dev", "all"),
+        default=None,
+        help="measure answer accuracy too: ask the bundled questions with accepted answers "
+        "(test: the held-out split; dev: the split defaults are tuned on)",
+    )
+    bench.add_argument(
+        "--judge-url",
+        default="",
+        help="with --questions: also ask this OpenAI-compatible judge model (base URL, e.g. "
+        "http://127.0.0.1:8080/v1) whether each reply is right; reported beside the rule's verdict",
+    )
+    bench.add_argument("--judge-model", default="default", help="model name for --judge-url")
     bench.add_argument(
         "--turn-timeout", type=float, default=60.0, help="seconds before a turn counts as failed"
     )
@@ -112,12 +134,19 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import asyncio
     import time
 
+    from voice_agent.bench.questions import questions
     from voice_agent.bench.runner import BenchConfig, run_bench
 
     if args.ice_host_addresses:
         from voice_agent.gateway.webrtc import restrict_host_addresses
 
         restrict_host_addresses(args.ice_host_addresses)
+    if args.turns is None and args.questions:
+        asked = len(questions(None if args.questions == "all" else args.questions))
+        args.turns = -(-asked // max(args.sessions, 1))  # every question once
+    if args.barge_in_every is None:
+        args.barge_in_every = 0 if args.questions else 4
+    args.turns = 10 if args.turns is None else args.turns
     if args.sessions < 1 or args.turns < 1:
         print("error: --sessions and --turns must be at least 1", file=sys.stderr)
         return 2
@@ -133,6 +162,9 @@ def run_bench_command(args: argparse.Namespace) -> int:
         check_replies=not args.no_reply_check,
         progress=not args.no_progress,
         transport=args.transport,
+        questions=args.questions,
+        judge_url=args.judge_url,
+        judge_model=args.judge_model,
     )
     result = asyncio.run(run_bench(config))
     print(result["table"])
@@ -149,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         serve(server_config_from_args(args))
     elif args.command == "bench":
         return run_bench_command(args)
+    elif args.command == "answers":
+        return run_answers_command(args)
     elif args.command == "talk":
         return run_talk(args)
     elif args.command == "distill":

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from voice_agent.models.llm import LlamaConfig
+from voice_agent.realtime.protocol import SessionConfig
 from voice_agent.turns.limits import SessionLimits
 
 ENV_PREFIX = "VOICE_AGENT_"
@@ -25,6 +27,10 @@ class ServerConfig:
     llm_name: str = "default"  # model name sent to the --llm-url server
     tts_voice: str = ""  # Piper .onnx voice; empty: bundled en_US joe medium
     instructions: str = ""  # default system prompt; empty: the built-in one
+    temperature: float = SessionConfig.temperature  # of new sessions
+    llm_repeat_penalty: float = LlamaConfig.repeat_penalty
+    llm_ascii_only: bool = LlamaConfig.ascii_only
+    calculator: bool = True  # the cascade works out sums the user asks instead of its LLM
     max_sessions: int = 8
     max_event_mb: float = 16.0
     output_lead_ms: int = SessionLimits.output_lead_ms
@@ -73,6 +79,13 @@ HELP: dict[str, str] = {
     "llm_name": "model name to ask the --llm-url server for",
     "tts_voice": "Piper voice .onnx file (default: bundled en_US joe medium)",
     "instructions": "default system prompt of new sessions",
+    "temperature": "default sampling temperature of new sessions (0: greedy; a client's "
+    "session.update still sets its own)",
+    "llm_repeat_penalty": "repeat penalty of the embedded LLM (1: none)",
+    "llm_ascii_only": "let the embedded LLM write only printable ASCII (a grammar: keeps it "
+    "from drifting into accented languages, at about a third of its generation speed)",
+    "calculator": 'answer a turn that asks a sum ("what is 12 times 7") by working it out '
+    "instead of asking the LLM, which a small model gets wrong",
     "max_sessions": "concurrent sessions; more are refused with an error event",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
     "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
@@ -140,4 +153,8 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
         )
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
+    if not 0.0 <= config.temperature <= 2.0:
+        raise SystemExit("error: --temperature must be in [0, 2]")
+    if config.llm_repeat_penalty <= 0:
+        raise SystemExit("error: --llm-repeat-penalty must be positive")
     return config

@@ -4,6 +4,7 @@ loading with Hugging Face datasets, kill -9 and resume, and Ray against local pr
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -42,6 +43,8 @@ def distill_command(out: Path, *extra: str) -> list[str]:
         "--workers",
         "2",
         "--no-progress",
+        "--accuracy-questions",
+        "3",
         *extra,
     ]
 
@@ -173,6 +176,9 @@ def test_card_and_stats(local_run: Path) -> None:
     made = len(rows_of(local_run))
     assert f"items: {made} in {COUNT // SHARD_SIZE} shards" in card
     assert "Whisper tiny.en" in card and "espeak-ng" in card
+    accuracy = json.loads((local_run / "teacher_accuracy.json").read_text())
+    assert accuracy["questions"] == 3 and accuracy["split"] == "test"
+    assert f"teacher answer accuracy: {accuracy['accuracy']:.1%} of 3 held-out" in card
     done = subprocess.run(
         [sys.executable, "-m", "voice_agent", "distill-stats", str(local_run)],
         capture_output=True,

@@ -130,3 +130,60 @@ async def test_corpus_command_renders_wavs_and_manifest(tmp_path: Path) -> None:
     for item in items:
         assert (tmp_path / item["wav"]).stat().st_size > 10_000
         assert 0 < item["speech_start_s"] < item["speech_end_s"] <= item["duration_s"]
+
+
+@pytest.fixture
+async def judge_server() -> AsyncIterator[tuple[str, list[dict]]]:
+    """An OpenAI-compatible judge that says every reply is right, and keeps what it was asked
+    (the judge model is not what is tested here: the bench's use of one is)."""
+    asked: list[dict] = []
+
+    async def completions(request: web.Request) -> web.Response:
+        asked.append(await request.json())
+        return web.json_response({"choices": [{"message": {"content": "Yes."}}]})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", completions)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1", asked
+    finally:
+        await runner.cleanup()
+
+
+async def test_answer_accuracy_of_spoken_questions(
+    server: ServerProcess, judge_server: tuple[str, list[dict]], tmp_path: Path
+) -> None:
+    judge_url, asked = judge_server
+    out = tmp_path / "report"
+    code, output = await run_bench(
+        "--url", server.ws_url, "--questions", "test", "--turns", "3", "--no-reply-check",
+        "--judge-url", judge_url, "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    report = json.loads((out / "report.json").read_text())
+    turns = report["turns"]
+    assert len(turns) == 3 and all(t["question_id"] and t["barge_in"] is None for t in turns)
+    assert all(isinstance(t["right"], bool) and isinstance(t["english"], bool) for t in turns)
+    answers = report["targets"]["A"]["answers"]
+    assert answers["questions"] == 3
+    assert answers["accuracy"] == sum(t["right"] for t in turns) / 3
+    assert answers["judge_accuracy"] == 1.0 and len(asked) == 3
+    prompts = [body["messages"][0]["content"] for body in asked]
+    assert all(t["reply_text"] in p for t, p in zip(turns, prompts, strict=True))
+    assert (out / "answers.png").stat().st_size > 5_000
+    assert "answers:" in output
+
+
+async def test_answers_command_asks_the_llm_as_text(tmp_path: Path) -> None:
+    out = tmp_path / "answers.jsonl"
+    command = (sys.executable, "-m", "voice_agent", "answers", "--split", "test", "--limit", "4")
+    code, output = await run_process(*command, "--out", str(out), timeout=300)
+    assert code == 0, output
+    summary, *rows = (json.loads(line) for line in out.read_text().splitlines())
+    assert summary["summary"]["questions"] == 4 and len(rows) == 4
+    assert all(row["reply"] and isinstance(row["right"], bool) for row in rows)
+    assert summary["summary"]["first_token_ms_p50"] > 0

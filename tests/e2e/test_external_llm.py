@@ -118,7 +118,9 @@ def proxy(llm_server: str) -> Iterator[RecordingProxy]:
 
 @pytest.fixture(scope="module")
 def server_with_llm_url(proxy: RecordingProxy) -> Iterator[ServerProcess]:
-    yield from start_server("llm-url", "--llm-url", proxy.url, "--llm-name", "smollm2")
+    yield from start_server(
+        "llm-url", "--llm-url", proxy.url, "--llm-name", "smollm2", "--temperature", "0.4"
+    )
 
 
 async def test_spoken_turn_through_an_openai_compatible_llm(
@@ -174,5 +176,28 @@ async def test_llm_server_dying_fails_the_reply_not_the_session(
         assert done["response"]["status"] == "completed", client.of_type(ServerEvent.ERROR)
         said = done["response"]["output"][0]["content"][0]["transcript"]
         assert word_error_rate(speakable(proxy.answers[-1]), said) <= 0.05
+    finally:
+        await client.close()
+
+
+async def test_server_reply_defaults_reach_the_llm_and_sums_need_none(
+    server_with_llm_url: ServerProcess, proxy: RecordingProxy
+) -> None:
+    client = await RealtimeConnection.connect(server_with_llm_url.ws_url)
+    try:
+        await client.wait_for(ServerEvent.SESSION_CREATED)
+        asked = len(proxy.requests)
+        await client.send(text_item("What is six times seven?"))
+        await client.send(response_create())
+        done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=60)
+        said = done["response"]["output"][0]["content"][0]["transcript"]
+        assert said == "6 times 7 is 42."  # worked out, and spoken
+        assert client.response_audio(done["response"]["id"]).size > 0
+        assert len(proxy.requests) == asked  # the LLM was not asked
+
+        await client.send(text_item("Say hello."))
+        await client.send(response_create())
+        await client.wait_for(ServerEvent.RESPONSE_DONE, count=2, timeout=90)
+        assert proxy.requests[asked]["temperature"] == 0.4  # the server's --temperature
     finally:
         await client.close()

@@ -36,6 +36,16 @@ def test_bad_values_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VOICE_AGENT_PORT")
     with pytest.raises(SystemExit, match="unknown engine"):
         config_from(["--engine", "warp"])
+    with pytest.raises(SystemExit, match="--temperature must be in"):
+        config_from(["--temperature", "3"])
+    with pytest.raises(SystemExit, match="--llm-repeat-penalty must be positive"):
+        config_from(["--llm-repeat-penalty", "0"])
+
+
+def test_reply_defaults_can_be_set_and_turned_off() -> None:
+    config = config_from(["--temperature", "0.6", "--no-calculator", "--llm-repeat-penalty", "1.3"])
+    assert (config.temperature, config.calculator, config.llm_repeat_penalty) == (0.6, False, 1.3)
+    assert config_from([]).calculator
 
 
 def test_api_key_comes_from_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:

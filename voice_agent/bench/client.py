@@ -71,6 +71,10 @@ class TurnResult:
     reply_audio_s: float = 0.0
     reply_wer: float | None = None
     barge_in: dict[str, Any] | None = None
+    question_id: str = ""  # answer-accuracy turns: the question asked, and the verdicts
+    right: bool | None = None
+    english: bool | None = None
+    judge: bool | None = None
     reply_audio: np.ndarray | None = field(default=None, repr=False)  # for the Whisper check
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import numpy as np
 from voice_agent.audio import resample
 from voice_agent.audio.wavfile import write_wav
 from voice_agent.bench.prompts import INTERRUPTIONS, all_prompts
+from voice_agent.bench.questions import questions
 from voice_agent.models.tts import PiperTTS, TTSConfig
 from voice_agent.models.voices import Voice, speak
 
@@ -50,6 +51,7 @@ class CorpusItem:
     speech_start_s: float = 0.0
     speech_end_s: float = 0.0
     duration_s: float = 0.0
+    question_id: str = ""  # an item of the answer-accuracy set (questions.py)
 
     def load(self, root: Path) -> np.ndarray:
         with wave.open(str(root / self.wav)) as f:
@@ -77,6 +79,25 @@ def plan() -> list[CorpusItem]:
         voice = VOICES[index % len(VOICES)]
         item_id = f"interruption-{index:02d}-{voice.name}"
         items.append(CorpusItem(item_id, "interruption", text, voice.name, f"wav/{item_id}.wav"))
+    return items
+
+
+def plan_questions(split: str | None) -> list[CorpusItem]:
+    """The answer-accuracy questions of one split, each spoken by one voice in turn."""
+    items = []
+    for index, question in enumerate(questions(split)):
+        voice = VOICES[index % len(VOICES)]
+        item_id = f"question-{question.id}-{voice.name}"
+        items.append(
+            CorpusItem(
+                item_id,
+                question.kind,
+                question.text,
+                voice.name,
+                f"wav/{item_id}.wav",
+                question_id=question.id,
+            )
+        )
     return items
 
 
@@ -129,6 +150,11 @@ def build(
     wanted = [i for i in plan() if i.kind != "interruption"][:count]
     if interruptions:
         wanted += [i for i in plan() if i.kind == "interruption"]
+    return render(root, wanted, progress)
+
+
+def render(root: Path, wanted: list[CorpusItem], progress: bool = True) -> list[CorpusItem]:
+    """Make sure `wanted` items exist under `root` (rendering what is missing); them, measured."""
     done = {item.id: item for item in read_manifest(root)}
     missing = [item for item in wanted if item.id not in done or not (root / item.wav).exists()]
     if missing:

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from voice_agent.bench.answers import accuracy_summary
 from voice_agent.bench.client import TurnResult
+from voice_agent.bench.judging import Verdict
 
 Figure = tuple[str, str, Callable[[TurnResult], float | None]]
 
@@ -82,6 +84,11 @@ def summarize(results: list[TurnResult], targets: dict[str, str]) -> dict[str, A
             },
             "figures": figures,
         }
+        judged = [r for r in ok if r.right is not None]
+        if judged:
+            summary[label]["answers"] = accuracy_summary(
+                [(r.kind, Verdict(bool(r.right), bool(r.english), r.judge)) for r in judged]
+            )
     return summary
 
 
@@ -139,6 +146,15 @@ def format_table(summary: dict[str, Any], ratio_table: dict[str, Any]) -> str:
                 f"    barge-in: {barge['cancelled']}/{barge['turns']} replies cancelled "
                 f"({barge['reply_finished_first']} had ended before the interruption), "
                 f"{barge['stale_chunks']} stale audio chunks after response.done"
+            )
+        answers = target.get("answers")
+        if answers:
+            kinds = ", ".join(f"{k} {v:.0%}" for k, v in answers["by_kind"].items())
+            judged = answers["judge_accuracy"]
+            lines.append(
+                f"    answers: {answers['accuracy']:.1%} right of {answers['questions']} "
+                f"({kinds}); {answers['non_english']} not in English"
+                + (f"; judge model: {judged:.1%} right" if judged is not None else "")
             )
         lines.append(f"    {'figure':<28}{'n':>5}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}")
         for key, _title, _get in FIGURES:
@@ -213,4 +229,31 @@ def plot(summary: dict[str, Any], results: list[TurnResult], out: Path) -> list[
     fig.tight_layout()
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
+    if any("answers" in target for target in summary.values()):
+        paths.append(_plot_answers(summary, out / "answers.png"))
     return paths
+
+
+def _plot_answers(summary: dict[str, Any], path: Path) -> Path:
+    """Accuracy per kind of question, one bar per target."""
+    import matplotlib.pyplot as plt
+
+    answered = {label: t["answers"] for label, t in summary.items() if "answers" in t}
+    kinds = [*sorted({kind for a in answered.values() for kind in a["by_kind"]}), "all"]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.8 / len(answered)
+    for index, (label, answers) in enumerate(answered.items()):
+        shares = [answers["by_kind"].get(kind) or 0.0 for kind in kinds[:-1]]
+        shares.append(answers["accuracy"] or 0.0)
+        xs = np.arange(len(kinds)) + index * width
+        ax.bar(xs, shares, width, label=f"{label}: {summary[label]['url']}")
+    ax.set_xticks(np.arange(len(kinds)) + width * (len(answered) - 1) / 2, kinds)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of replies right")
+    ax.set_title("Answer accuracy by kind of question")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

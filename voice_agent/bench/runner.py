@@ -12,6 +12,9 @@ import numpy as np
 
 from voice_agent.bench import corpus, report
 from voice_agent.bench.client import BenchSession, Interruption, TurnFailed, TurnResult
+from voice_agent.bench.judge_model import JudgeModel
+from voice_agent.bench.judging import judge
+from voice_agent.bench.questions import all_questions
 from voice_agent.evaluation import word_error_rate
 
 DEFAULT_CORPUS = Path.home() / ".cache" / "voice-agent" / "bench-corpus"
@@ -29,6 +32,9 @@ class BenchConfig:
     check_replies: bool = True  # run Whisper on reply audio after the run
     progress: bool = True
     transport: str = "websocket"  # or "webrtc"
+    questions: str | None = None  # answer accuracy: ask this split of questions.py ("all": both)
+    judge_url: str = ""  # an OpenAI-compatible judge model's base URL, for a second verdict
+    judge_model: str = "default"
 
 
 @dataclass
@@ -53,7 +59,12 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
     needed = config.sessions * config.turns
     manifest = corpus.read_manifest(config.corpus_dir)
     planned = {item.id for item in corpus.plan()}
-    if manifest and not all(item.id in planned for item in manifest):
+    if config.questions:
+        split = None if config.questions == "all" else config.questions
+        asked = corpus.plan_questions(split)[:needed]
+        spoken = [i for i in corpus.plan() if i.kind == "interruption"]
+        items = corpus.render(config.corpus_dir, asked + spoken, config.progress)
+    elif manifest and not all(item.id in planned for item in manifest):
         items = manifest  # a corpus of the user's own: used as it is
         if not any(item.kind == "interruption" for item in items):
             items += corpus.build(config.corpus_dir, 0, progress=config.progress)
@@ -67,6 +78,8 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
     results = await _run_turns(run, targets)
     if config.check_replies:
         _check_transcripts(results, config.progress)
+    if config.questions:
+        await _judge_answers(results, config)
     summary = report.summarize(results, targets)
     ratio_table = report.ratios(summary)
     config.out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +94,8 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
             "barge_in_every": config.barge_in_every,
             "turn_timeout_s": config.turn_timeout_s,
             "corpus": str(config.corpus_dir),
+            "questions": config.questions,
+            "judge_url": config.judge_url or None,
         },
         "targets": summary,
         "protocol_errors": run.protocol_errors,
@@ -159,6 +174,7 @@ async def _one_turn(
     config = run.config
     item = run.items[(index * config.turns + turn) % len(run.items)]
     result = TurnResult(label, index, turn, item.id, item.kind, item.voice, item.text)
+    result.question_id = item.question_id
     if isinstance(session, TurnFailed):
         result.error = str(session)
         return result
@@ -193,6 +209,23 @@ def _check_transcripts(results: list[TurnResult], progress: bool) -> None:
     if bar is not None:
         bar.close()
     asr.close()
+
+
+async def _judge_answers(results: list[TurnResult], config: BenchConfig) -> None:
+    """Judge every whole reply to a question (an interrupted one was never finished)."""
+    by_id = {q.id: q for q in all_questions()}
+    judged = [r for r in results if r.error is None and r.question_id and r.barge_in is None]
+    model = JudgeModel(config.judge_url, config.judge_model) if config.judge_url else None
+    try:
+        for r in judged:
+            question = by_id[r.question_id]
+            verdict = judge(r.reply_text, question.accepted, question.max_words)
+            r.right, r.english = verdict.right, verdict.english
+            if model is not None:
+                r.judge = await model.grade(question.text, question.accepted, r.reply_text)
+    finally:
+        if model is not None:
+            await model.close()
 
 
 def _progress_bar(total: int, enabled: bool, desc: str = "turns") -> Any:

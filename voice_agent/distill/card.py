@@ -9,6 +9,7 @@ from pathlib import Path
 from statistics import mean, median
 
 from voice_agent.distill.shards import DATA_DIR, read_failures, read_table, shard_files
+from voice_agent.distill.teacher_accuracy import read_teacher_accuracy
 
 _COLUMNS = [
     "kind",
@@ -128,6 +129,14 @@ def write_card(root: Path) -> Path:
     used = models_used(stats.teacher if stats else {})
     models = "\n".join(f"| {role} | {name} | {lic} |" for role, name, lic in used)
     teacher = json.dumps(stats.teacher if stats else {}, indent=2)
+    accuracy = read_teacher_accuracy(root)
+    if accuracy:
+        kinds = ", ".join(f"{k} {v:.0%}" for k, v in accuracy["by_kind"].items())
+        figures += (
+            f"\n- teacher answer accuracy: {accuracy['accuracy']:.1%} of {accuracy['questions']} "
+            f"held-out questions asked as text ({kinds}; {accuracy['non_english']} replies "
+            "not in English), as `voice-agent answers --split test` measures it"
+        )
     card = f"""---
 configs:
 - config_name: default

@@ -78,6 +78,14 @@ def add_distill_commands(commands: argparse._SubParsersAction) -> None:
         "models/voice_tokens/default.npz when the checkout has it)",
     )
     distill.add_argument("--no-voice-tokens", action="store_true", help="record no voice tokens")
+    distill.add_argument(
+        "--accuracy-questions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ask the teacher's LLM the first N held-out questions of `voice-agent answers` "
+        "and put its accuracy on the card (default: all of them, ~2 min; 0: skip)",
+    )
     distill.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     stats = commands.add_parser(
@@ -139,6 +147,7 @@ def run_distill_command(args: argparse.Namespace) -> int:
         ray_address=args.ray,
         teacher=teacher,
         progress=not args.no_progress,
+        accuracy_questions=args.accuracy_questions,
     )
     try:
         summary = run_distill(options)

@@ -71,7 +71,7 @@ class TeacherConfig:
         """The settings that shape the data, for the manifest and the card (no secrets,
         nothing that only changes speed)."""
         server = self.server
-        models = ("asr_model", "llm_model", "llm_url", "llm_name", "tts_voice")
+        models = ("asr_model", "llm_model", "llm_url", "llm_name", "tts_voice", "calculator")
         settings = {name: getattr(server, name) for name in models}
         settings.update({k: v for k, v in asdict(self).items() if k not in ("server", "threads")})
         if self.voice_tokens:  # by what it is, not where this checkout keeps it

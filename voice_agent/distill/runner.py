@@ -22,6 +22,7 @@ from voice_agent.distill.shards import (
     shards_for,
     write_shard,
 )
+from voice_agent.distill.teacher_accuracy import measure_teacher_accuracy
 
 MANIFEST = "distill.json"
 
@@ -41,6 +42,8 @@ class DistillOptions:
     ray_address: str | None = None  # None: local processes; 'local' or a cluster address
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
     progress: bool = True
+    # Test questions the teacher's LLM is asked for the card's accuracy (None: all; 0: none).
+    accuracy_questions: int | None = None
 
 
 @dataclass
@@ -70,6 +73,10 @@ def run_distill(options: DistillOptions) -> RunSummary:
     _check_manifest(options, prompts_path)
     remove_temporaries(options.out)
 
+    if options.accuracy_questions != 0:
+        measure_teacher_accuracy(
+            options.out, options.teacher, options.accuracy_questions, options.progress
+        )
     shards = shards_for(options.count, options.shard_size)
     todo = [shard for shard in shards if not is_complete(options.out, shard)]
     summary = RunSummary(skipped_shards=len(shards) - len(todo))

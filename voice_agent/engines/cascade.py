@@ -27,6 +27,7 @@ from voice_agent.engines.base import (
     UserTranscript,
     UserTranscriptFailed,
 )
+from voice_agent.engines.prompting import reply_text
 from voice_agent.models.asr import WhisperASR
 from voice_agent.models.llm import ChatLLM
 from voice_agent.models.tts import PiperTTS, TTSConfig
@@ -48,10 +49,13 @@ class CascadeEngine:
     name = "cascade"
     transcription_model = "whisper-tiny.en"
 
-    def __init__(self, asr: WhisperASR, llm: ChatLLM, tts: PiperTTS) -> None:
+    def __init__(
+        self, asr: WhisperASR, llm: ChatLLM, tts: PiperTTS, calculator: bool = True
+    ) -> None:
         self.asr = asr
         self.llm = llm
         self.tts = tts
+        self.calculator = calculator  # sums are worked out, not asked of the LLM
 
     def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
         return prefetch(self._respond(turn), TTS_LOOKAHEAD_CLAUSES)
@@ -97,10 +101,16 @@ class CascadeEngine:
     async def _spoken_reply(
         self, turn: Turn, history: tuple[Message, ...]
     ) -> AsyncIterator[EngineEvent]:
-        messages = [Message("system", turn.instructions), *history]
         splitter = ClauseSplitter()
         first = True
-        deltas = self.llm.stream(messages, turn.temperature, turn.max_output_tokens)
+        deltas = reply_text(
+            self.llm,
+            turn.instructions,
+            history,
+            turn.temperature,
+            turn.max_output_tokens,
+            self.calculator,
+        )
         async with contextlib.aclosing(deltas):  # closing stops the LLM at its next token
             async for delta in deltas:
                 if first:
@@ -135,17 +145,25 @@ def build_cascade_engine(config: ServerConfig, tts: TTSConfig | None = None) -> 
     """Load the cascade's models as `config` names them (blocking). `tts` overrides the voice
     settings derived from `config.tts_voice` (the distillation data seeds its noise)."""
     from voice_agent.models.asr import ASRConfig
-    from voice_agent.models.llm import LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
 
     asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
-    llm: ChatLLM
+    voice = PiperTTS(tts or TTSConfig(model_path=config.tts_voice or None))
+    return CascadeEngine(asr, build_llm(config), voice, config.calculator)
+
+
+def build_llm(config: ServerConfig) -> ChatLLM:
+    """The chat LLM `config` names: the --llm-url server, or the embedded GGUF (blocking)."""
+    from voice_agent.models.llm import LlamaConfig, LlamaCppLLM, OpenAIChatConfig, OpenAIChatLLM
+
     if config.llm_url:
-        llm = OpenAIChatLLM(
+        return OpenAIChatLLM(
             OpenAIChatConfig(config.llm_url, model=config.llm_name, api_key=config.llm_api_key)
         )
-    else:
-        llm = LlamaCppLLM(
-            LlamaConfig(model_path=config.llm_model or None, threads=config.llm_threads)
+    return LlamaCppLLM(
+        LlamaConfig(
+            model_path=config.llm_model or None,
+            threads=config.llm_threads,
+            repeat_penalty=config.llm_repeat_penalty,
+            ascii_only=config.llm_ascii_only,
         )
-    voice = PiperTTS(tts or TTSConfig(model_path=config.tts_voice or None))
-    return CascadeEngine(asr, llm, voice)
+    )

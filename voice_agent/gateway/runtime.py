@@ -58,6 +58,7 @@ class Runtime:
         session_config = SessionConfig(model=model or "voice-agent", engine=config.engine)
         if config.instructions:
             session_config = replace(session_config, instructions=config.instructions)
+        session_config = replace(session_config, temperature=config.temperature)
         session = Session(
             engines=self.engines,
             vad_model=self.vad_model,

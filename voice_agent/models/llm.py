@@ -17,7 +17,11 @@ from voice_agent.engines.base import EngineError, Message
 from voice_agent.models.workers import ModelWorker
 
 if TYPE_CHECKING:
-    from llama_cpp import ChatCompletionRequestMessage, CreateChatCompletionStreamResponse
+    from llama_cpp import (
+        ChatCompletionRequestMessage,
+        CreateChatCompletionStreamResponse,
+        LlamaGrammar,
+    )
 
 DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
 
@@ -49,7 +53,15 @@ class LlamaConfig:
     model_path: str | None = None  # a GGUF file; None: the bundled SmolLM2-135M-Instruct
     context_tokens: int = 2048
     threads: int = 2
-    repeat_penalty: float = 1.3  # SmolLM2-135M loops without one
+    # SmolLM2-135M loops without one; a strong one keeps it from repeating the question's
+    # words ("The capital of Mexico is Mexico City"): 1.1 answered best (BENCHMARKS.md).
+    repeat_penalty: float = 1.1
+    top_k: int = 40
+    top_p: float = 0.95
+    min_p: float = 0.05
+    # Only printable ASCII may be sampled: no accented letters or other scripts, which keeps
+    # a small model from drifting out of English mid-reply (it still can, in plain letters).
+    ascii_only: bool = False
 
 
 class LlamaCppLLM:
@@ -63,6 +75,7 @@ class LlamaCppLLM:
             n_threads=config.threads,
             verbose=False,
         )
+        self._grammar = _ascii_grammar() if config.ascii_only else None
         self._worker = ModelWorker("llm")
 
     def _generate(
@@ -78,6 +91,10 @@ class LlamaCppLLM:
             temperature=temperature,
             max_tokens=max_tokens,
             repeat_penalty=self.config.repeat_penalty,
+            top_k=self.config.top_k,
+            top_p=self.config.top_p,
+            min_p=self.config.min_p,
+            grammar=self._grammar,
         )
         for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", chunks):  # stream=True
             if stop.is_set():
@@ -118,6 +135,12 @@ class LlamaCppLLM:
 
     async def close(self) -> None:
         self._worker.shutdown()
+
+
+def _ascii_grammar() -> LlamaGrammar:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(r"root ::= [ -~\n]+", verbose=False)
 
 
 @dataclass(frozen=True)

@@ -118,15 +118,17 @@ class SessionConfig:
     id: str = field(default_factory=lambda: new_id("sess"))
     model: str = "voice-agent"
     engine: str = ""  # one of the server's engines; empty: its first
+    # Chosen on the answer-accuracy questions (BENCHMARKS.md): as right as any wording tried
+    # with SmolLM2-135M, and "in English" keeps it from drifting into French or Spanish.
     instructions: str = (
-        "You are a helpful voice assistant. Answer in one or two short, friendly "
-        "spoken sentences. Do not use lists, markdown or emoji."
+        "You are a helpful, knowledgeable voice assistant. Give the correct answer first, in one "
+        "short spoken sentence in English. Do not use lists, markdown or emoji."
     )
     voice: str = "joe"
     input_format: AudioFormat = AudioFormat()
     output_format: AudioFormat = AudioFormat()
     turn_detection: TurnDetection | None = TurnDetection()
-    temperature: float = 0.7
+    temperature: float = 0.0  # greedy: the most right answers (BENCHMARKS.md)
     max_output_tokens: int | None = None
     transcription_model: str | None = None  # the engine's, if it transcribes the user
 
