@@ -107,14 +107,22 @@ def understood(expected: str, transcript: str) -> bool:
     return word_error_rate(expected, transcript) <= HEARD_WER
 
 
+LONG_REPLIES = (
+    "You are a friendly voice assistant who loves to talk. Answer every question with a long, "
+    "detailed reply of several spoken sentences, in English, without lists or markdown."
+)
+
+
 def browser_server(name: str, *args: str) -> Iterator[ServerProcess]:
     yield from start_server(name, "--ice-host-addresses", "127.0.0.1", *args, private_network=True)
 
 
 @pytest.fixture(scope="session")
 def rtc_server() -> Iterator[ServerProcess]:
-    """The embedded cascade in a private network, for the browser tests."""
-    yield from browser_server("browser", "--max-sessions", "4")
+    """The embedded cascade in a private network, for the browser tests. Its replies are told
+    to be long, so that a reply is still playing when a test talks over it, however slowly a
+    loaded machine starts it (the default asks for one short sentence)."""
+    yield from browser_server("browser", "--max-sessions", "4", "--instructions", LONG_REPLIES)
 
 
 class BrowserPage:

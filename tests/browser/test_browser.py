@@ -52,7 +52,7 @@ async def test_spoken_question_gets_a_spoken_answer(
 async def test_speaking_over_the_reply_interrupts_it(
     rtc_server: ServerProcess, tmp_path: Path, transport: str
 ) -> None:
-    wav = speech_wav(tmp_path / "barge-in.wav", 2.5, LONG_QUESTION, 4.0, FOLLOW_UP, 10.0)
+    wav = speech_wav(tmp_path / "barge-in.wav", 2.5, LONG_QUESTION, 6.0, FOLLOW_UP, 10.0)
     async with open_page(rtc_server, wav) as page:
         await page.start(transport)
         state = await page.wait_for(

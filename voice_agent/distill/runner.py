@@ -23,6 +23,7 @@ from voice_agent.distill.shards import (
     write_shard,
 )
 from voice_agent.distill.teacher_accuracy import measure_teacher_accuracy
+from voice_agent.engines.base import EngineError
 
 MANIFEST = "distill.json"
 
@@ -74,9 +75,14 @@ def run_distill(options: DistillOptions) -> RunSummary:
     remove_temporaries(options.out)
 
     if options.accuracy_questions != 0:
-        measure_teacher_accuracy(
-            options.out, options.teacher, options.accuracy_questions, options.progress
-        )
+        try:
+            measure_teacher_accuracy(
+                options.out, options.teacher, options.accuracy_questions, options.progress
+            )
+        except EngineError as exc:  # e.g. a dead --llm-url server: nothing is lost
+            raise DistillError(
+                f"{exc}; nothing was made yet, so run the same command again once that is fixed"
+            ) from exc
     shards = shards_for(options.count, options.shard_size)
     todo = [shard for shard in shards if not is_complete(options.out, shard)]
     summary = RunSummary(skipped_shards=len(shards) - len(todo))
