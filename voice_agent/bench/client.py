@@ -121,6 +121,9 @@ class Microphone:
                 await self._task
 
 
+ITEM_DELETED = "conversation.item.deleted"
+
+
 class BenchSession:
     def __init__(self, url: str, target: str, index: int, timeout_s: float) -> None:
         self.url = url
@@ -159,6 +162,31 @@ class BenchSession:
 
     async def _append(self, chunk: np.ndarray) -> None:
         await self._send(append_audio(chunk))
+
+    async def forget(self) -> None:
+        """Delete every item of the conversation, so that the next turn starts a new one (an
+        accuracy run asks each question on its own: a small model copies earlier answers)."""
+        added = ("conversation.item.created", "conversation.item.added")
+        ids = {
+            r.event["item"]["id"]
+            for r in self.received
+            if r.event["type"] in added and isinstance(r.event.get("item"), dict)
+        }
+        gone = {r.event.get("item_id") for r in self.received if r.event["type"] == ITEM_DELETED}
+        deadline = time.monotonic() + self.timeout_s
+        for item_id in sorted(ids - gone):
+            await self._send({"type": "conversation.item.delete", "item_id": item_id})
+        for item_id in sorted(ids - gone):
+            await self._wait(
+                lambda i=item_id: self._deleted(i), deadline, f"deletion of item {item_id}"
+            )
+
+    def _deleted(self, item_id: str) -> bool | None:
+        hit = any(
+            r.event["type"] == ITEM_DELETED and r.event.get("item_id") == item_id
+            for r in self.received
+        )
+        return True if hit else None
 
     async def close(self) -> None:
         await self._mic.stop()

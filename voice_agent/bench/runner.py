@@ -184,7 +184,13 @@ async def _one_turn(
         interruption = Interruption(
             spoken.text, run.load(spoken), spoken.speech_start_s, spoken.speech_end_s
         )
-    return await session.turn(result, run.load(item), item.speech_end_s, interruption)
+    result = await session.turn(result, run.load(item), item.speech_end_s, interruption)
+    if config.questions and result.error is None:
+        try:
+            await session.forget()  # each question in a conversation of its own
+        except TurnFailed as exc:
+            result.error = str(exc)
+    return result
 
 
 def _check_transcripts(results: list[TurnResult], progress: bool) -> None:
