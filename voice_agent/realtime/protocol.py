@@ -118,11 +118,18 @@ class SessionConfig:
     id: str = field(default_factory=lambda: new_id("sess"))
     model: str = "voice-agent"
     engine: str = ""  # one of the server's engines; empty: its first
-    # Chosen on the answer-accuracy questions (BENCHMARKS.md): as right as any wording tried
-    # with SmolLM2-135M, and "in English" keeps it from drifting into French or Spanish.
+    # Chosen on the answer-accuracy questions (BENCHMARKS.md): "in English" keeps SmolLM2-135M
+    # from drifting into French or Spanish, and the worked examples (none of them a benchmark
+    # question) show it the shape of a right answer: +9 points over the same prompt without.
     instructions: str = (
         "You are a helpful, knowledgeable voice assistant. Give the correct answer first, in one "
-        "short spoken sentence in English. Do not use lists, markdown or emoji."
+        "short spoken sentence in English. Do not use lists, markdown or emoji.\n"
+        "Examples of questions and good answers:\n"
+        "Question: What is the capital of Scotland? Answer: The capital of Scotland is Edinburgh.\n"
+        "Question: How many legs does a horse have? Answer: A horse has four legs.\n"
+        "Question: What is a baby bird called? Answer: A baby bird is called a chick.\n"
+        "Question: Answer in one word. What color is coal? Answer: Black.\n"
+        "Question: Answer yes or no. Is the sun hot? Answer: Yes."
     )
     voice: str = "joe"
     input_format: AudioFormat = AudioFormat()
