@@ -173,10 +173,11 @@ class BenchSession:
             if r.event["type"] in added and isinstance(r.event.get("item"), dict)
         }
         gone = {r.event.get("item_id") for r in self.received if r.event["type"] == ITEM_DELETED}
+        pending = sorted(ids - gone)
         deadline = time.monotonic() + self.timeout_s
-        for item_id in sorted(ids - gone):
+        for item_id in pending:
             await self._send({"type": "conversation.item.delete", "item_id": item_id})
-        for item_id in sorted(ids - gone):
+        for item_id in pending:
             await self._wait(
                 lambda i=item_id: self._deleted(i), deadline, f"deletion of item {item_id}"
             )

@@ -40,11 +40,11 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 
 
 def is_right(reply: str, accepted: Sequence[str], max_words: int | None = None) -> bool:
-    words = normalise(reply)
     if max_words is not None and len(reply.split()) > max_words:
         return False
+    words = normalise(reply)
     if {a.lower() for a in accepted} <= {"yes", "no"}:
-        return words[:1] == [a.lower() for a in accepted][:1]  # "No, it is not." is a no
+        return words[:1] == [accepted[0].lower()]  # "No, it is not." is a no
     return any(_contains(words, normalise(answer)) for answer in accepted)
 
 

@@ -58,11 +58,12 @@ def target_labels(urls: list[str]) -> dict[str, str]:
 async def run_bench(config: BenchConfig) -> dict[str, Any]:
     needed = config.sessions * config.turns
     manifest = corpus.read_manifest(config.corpus_dir)
-    planned = {item.id for item in corpus.plan()}
+    ours = corpus.plan()
+    planned = {item.id for item in ours}
     if config.questions:
         split = None if config.questions == "all" else config.questions
         asked = corpus.plan_questions(split)[:needed]
-        spoken = [i for i in corpus.plan() if i.kind == "interruption"]
+        spoken = [i for i in ours if i.kind == "interruption"]
         items = corpus.render(config.corpus_dir, asked + spoken, config.progress)
     elif manifest and not all(item.id in planned for item in manifest):
         items = manifest  # a corpus of the user's own: used as it is

@@ -8,6 +8,7 @@ working it out, as a calculator on a phone would; everything else goes to the LL
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncGenerator, Sequence
 from fractions import Fraction
@@ -64,9 +65,7 @@ async def reply_text(
         yield worked
         return
     messages = [Message("system", instructions), *history]
-    deltas = llm.stream(messages, temperature, max_tokens)
-    try:
+    # Closing this generator closes the LLM's stream, which stops it at its next token.
+    async with contextlib.aclosing(llm.stream(messages, temperature, max_tokens)) as deltas:
         async for delta in deltas:
             yield delta
-    finally:
-        await deltas.aclose()  # stops the LLM at its next token
