@@ -18,7 +18,7 @@ ENV_PREFIX = "VOICE_AGENT_"
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8765
-    engine: str = "cascade"
+    engine: str = "cascade"  # comma-separated: all are loaded, the first is the default
     asr_model: str = ""  # CTranslate2 Whisper dir; empty: bundled tiny.en
     asr_threads: int = 2
     llm_model: str = ""  # GGUF file; empty: bundled SmolLM2-135M-Instruct
@@ -26,6 +26,7 @@ class ServerConfig:
     llm_url: str = ""  # OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1); empty: embedded
     llm_name: str = "default"  # model name sent to the --llm-url server
     tts_voice: str = ""  # Piper .onnx voice; empty: bundled en_US joe medium
+    direct_model: str = ""  # directory of a trained direct model; empty: models/direct
     instructions: str = ""  # default system prompt; empty: the built-in one
     temperature: float = SessionConfig.temperature  # of new sessions
     llm_repeat_penalty: float = LlamaConfig.repeat_penalty
@@ -44,6 +45,11 @@ class ServerConfig:
     # they never show in `ps` output; kept out of the repr so they never reach a log.
     llm_api_key: str = field(default="", repr=False)
     ice_credential: str = field(default="", repr=False)
+
+    @property
+    def engines(self) -> list[str]:
+        """The engines to load, the default first."""
+        return [name.strip() for name in self.engine.split(",") if name.strip()]
 
     @property
     def max_event_bytes(self) -> int:
@@ -69,7 +75,9 @@ def with_secrets_from_env(config: ServerConfig) -> ServerConfig:
 HELP: dict[str, str] = {
     "host": "interface to listen on",
     "port": "TCP port",
-    "engine": "engine for new sessions (voice_agent/engines/__init__.py lists them)",
+    "engine": "engine of new sessions: cascade or direct; several comma-separated (e.g. "
+    "direct,cascade) are all loaded, the first is the default and a session.update's "
+    "`engine` picks another",
     "asr_model": "CTranslate2 Whisper model directory (default: bundled Whisper tiny.en)",
     "asr_threads": "CPU threads for Whisper",
     "llm_model": "GGUF chat model for the embedded LLM (default: bundled SmolLM2-135M-Instruct)",
@@ -78,6 +86,7 @@ HELP: dict[str, str] = {
     "LLM; the key comes from VOICE_AGENT_LLM_API_KEY or OPENAI_API_KEY",
     "llm_name": "model name to ask the --llm-url server for",
     "tts_voice": "Piper voice .onnx file (default: bundled en_US joe medium)",
+    "direct_model": "directory of the direct engine's trained model (default: models/direct)",
     "instructions": "default system prompt of new sessions",
     "temperature": "default sampling temperature of new sessions (0: greedy; a client's "
     "session.update still sets its own)",
@@ -147,10 +156,11 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
     config = with_secrets_from_env(ServerConfig(**flags))
     from voice_agent.engines import ENGINES
 
-    if config.engine not in ENGINES:
-        raise SystemExit(
-            f"error: unknown engine {config.engine!r}; available: {', '.join(ENGINES)}"
-        )
+    for engine in config.engines:
+        if engine not in ENGINES:
+            raise SystemExit(
+                f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}"
+            )
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
     if not 0.0 <= config.temperature <= 2.0:

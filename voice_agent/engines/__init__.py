@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # (blocking). Modules are imported only when their engine is asked for.
 ENGINES: dict[str, str] = {
     "cascade": "voice_agent.engines.cascade:build_cascade_engine",
+    "direct": "voice_agent.engines.direct:build_direct_engine",
 }
 
 

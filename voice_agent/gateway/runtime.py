@@ -55,7 +55,7 @@ class Runtime:
         audio_sink: AudioSink | None = None,
     ) -> Session:
         config = self.config
-        session_config = SessionConfig(model=model or "voice-agent", engine=config.engine)
+        session_config = SessionConfig(model=model or "voice-agent", engine=config.engines[0])
         if config.instructions:
             session_config = replace(session_config, instructions=config.instructions)
         session_config = replace(session_config, temperature=config.temperature)

@@ -30,8 +30,9 @@ WS_CLOSE_TRY_AGAIN_LATER = 1013
 
 
 def build_engines(config: ServerConfig) -> dict[str, Engine]:
-    """Load the models of the configured engine (blocking: call before serving)."""
-    return {config.engine: build_engine(config.engine, config)}
+    """Load the models of the configured engines, the default first (blocking: call before
+    serving)."""
+    return {name: build_engine(name, config) for name in config.engines}
 
 
 def wants_beta(request: web.Request) -> bool:
@@ -167,7 +168,7 @@ def serve(config: ServerConfig) -> None:
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    log.info("loading models for engine %r", config.engine)
+    log.info("loading models for engines %s", ", ".join(config.engines))
     runtime = Runtime(config=config, engines=build_engines(config), vad_model=SileroVAD())
 
     async def warm_up(app: web.Application) -> None:

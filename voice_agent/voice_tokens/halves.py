@@ -35,6 +35,7 @@ class CutPoints:
     prior_sample: str  # z_p = m_p + noise * exp(logs_p) * noise_scale
     mask: str  # 1 x 1 x frames
     latent: str  # z, the decoder's input
+    durations: str  # frames of each phoneme id (the Ceil of the predicted durations)
 
 
 def find_cut_points(graph: Any) -> CutPoints:
@@ -62,7 +63,10 @@ def find_cut_points(graph: Any) -> CutPoints:
     log_std = _find_log_std(noise_term, producers) if noise_term is not None else None
     if log_std is None:
         raise NotAPiperVoice("no prior log-std feeding the prior sample's noise")
-    return CutPoints(mean, log_std, sample.output[0], mask, latent)
+    ceil = [n for n in nodes if n.op_type == "Ceil"]
+    if len(ceil) != 1:
+        raise NotAPiperVoice("no phoneme durations (one Ceil of the predicted lengths)")
+    return CutPoints(mean, log_std, sample.output[0], mask, latent, ceil[0].output[0])
 
 
 def _find_log_std(node: Any, producers: dict[str, Any], depth: int = 4) -> str | None:
@@ -89,6 +93,7 @@ class Latents:
     prior_mean: np.ndarray
     prior_log_std: np.ndarray
     latent: np.ndarray
+    durations: np.ndarray  # frames of each phoneme id (int), summing to the frame count
 
     @property
     def frames(self) -> int:
@@ -122,7 +127,7 @@ class PiperHalves:
         cut = self.cut
         encoder = extractor.extract_model(
             ["input", "input_lengths", "scales", "noise_durations", "noise_latents"],
-            [cut.prior_mean, cut.prior_log_std, cut.latent, cut.mask],
+            [cut.prior_mean, cut.prior_log_std, cut.latent, cut.mask, cut.durations],
         )
         flow = extractor.extract_model([cut.prior_sample, cut.mask], [cut.latent])
         decoder = extractor.extract_model([cut.latent], [model.graph.output[0].name])
@@ -179,8 +184,8 @@ class PiperHalves:
             "noise_durations": noise_durations,
             "noise_latents": noise_latents,
         }
-        mean, log_std, latent, _ = self._encoder.run(None, feed)
-        return Latents(mean[0], log_std[0], latent[0])
+        mean, log_std, latent, _, durations = self._encoder.run(None, feed)
+        return Latents(mean[0], log_std[0], latent[0], durations.reshape(-1).astype(np.int64))
 
     def flow(self, prior_sample: np.ndarray) -> np.ndarray:
         """z from z_p (channels x frames)."""

@@ -1,0 +1,121 @@
+"""`voice-agent train-direct` (also `python -m voice_agent.direct train-direct`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from voice_agent.direct.config import STAGES, TrainConfig
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig(data=Path(), out=Path())
+    parser.add_argument("--data", type=Path, required=True, help="`voice-agent distill` directory")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="run directory (resumed if it exists)"
+    )
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help="comma-separated stages to run, in order (default: %(default)s)",
+    )
+    for stage in STAGES:
+        parser.add_argument(
+            f"--{stage}-steps",
+            type=int,
+            default=getattr(defaults, f"{stage}_steps"),
+            help=f"optimiser steps of the {stage} stage (default: %(default)s)",
+        )
+        parser.add_argument(
+            f"--{stage}-batch",
+            type=int,
+            default=getattr(defaults, f"{stage}_batch"),
+            help=f"examples per step of the {stage} stage (default: %(default)s)",
+        )
+        parser.add_argument(
+            f"--{stage}-lr",
+            type=float,
+            default=getattr(defaults, f"{stage}_lr"),
+            help=f"peak learning rate of the {stage} stage (default: %(default)s)",
+        )
+    parser.add_argument(
+        "--save-every",
+        type=int,
+        default=defaults.save_every,
+        help="steps between checkpoints (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--evaluate-every",
+        type=int,
+        default=defaults.evaluate_every,
+        help="steps between held-out evaluations (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same run")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CPU threads (default: %(default)s)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def add_direct_commands(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser(
+        "train-direct",
+        help="train the direct engine's adapter and speech head on distillation data",
+        description="Train the small parts of the direct model (the speech adapter, then the "
+        "speech head) with the frozen Whisper encoder, SmolLM2 and Piper voice. Resumable: "
+        "run the same command again after a kill. Frozen models' outputs are cached in "
+        "OUT/cache.",
+    )
+    add_train_arguments(train)
+
+
+def run_train_command(args: argparse.Namespace) -> int:
+    from voice_agent.direct.train import run_training
+
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        print(
+            f"error: unknown stage(s) {', '.join(unknown)}; stages: {', '.join(STAGES)}",
+            file=sys.stderr,
+        )
+        return 2
+    if not (args.data / "distill.json").exists():
+        print(
+            f"error: {args.data} is not a `voice-agent distill` directory (no distill.json)",
+            file=sys.stderr,
+        )
+        return 2
+    config = TrainConfig(
+        data=args.data,
+        out=args.out,
+        stages=stages,
+        hear_steps=args.hear_steps,
+        speak_steps=args.speak_steps,
+        hear_batch=args.hear_batch,
+        speak_batch=args.speak_batch,
+        hear_lr=args.hear_lr,
+        speak_lr=args.speak_lr,
+        save_every=args.save_every,
+        evaluate_every=args.evaluate_every,
+        seed=args.seed,
+        threads=args.threads,
+        progress=not args.no_progress,
+    )
+    results = run_training(config)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voice_agent.direct")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_direct_commands(commands)
+    args = parser.parse_args(argv)
+    return run_train_command(args)

@@ -1,0 +1,121 @@
+"""What the frozen models compute once per distillation item, cached per shard.
+
+`RUN/cache/<stage>-<shard>.pt` holds a list of examples; a rerun (or a resumed training)
+reads them instead of running Whisper's encoder, SmolLM2 and Piper again.
+- hear: the encoder frames of speech1 and the token ids of its prompt (what was said);
+- speak: the reply's token ids, SmolLM2's hidden states over them (in the chat the
+  teacher answered in), and the voice tokens of each frame with each token's frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from voice_agent.direct.alignment import Unaligned, spoken_tokens
+from voice_agent.direct.chat import ChatTokens, Message
+from voice_agent.direct.smollm import KV, SmolLM
+
+Example = dict[str, Any]
+
+
+def is_held_out(prompt: str) -> bool:
+    """One prompt in 20, by the hash of its text: never trained on (eval-direct's set)."""
+    return int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 20 == 0
+
+
+def shard_rows(data: Path) -> Iterator[tuple[str, list[dict]]]:
+    import pyarrow.parquet as pq
+
+    from voice_agent.distill.shards import shard_files
+
+    for path in shard_files(data):
+        yield path.stem, pq.read_table(path).to_pylist()
+
+
+def hear_example(row: dict, encoder: Any, chat: ChatTokens) -> Example:
+    from voice_agent.audio.oggopus import decode_ogg_opus
+
+    audio, _ = decode_ogg_opus(row["speech1"]["bytes"], 16_000)
+    return {
+        "id": row["id"],
+        "prompt": row["prompt"],
+        "frames": torch.from_numpy(encoder.encode(audio)),
+        "target": torch.tensor([*chat.ids(row["prompt"]), chat.end]),
+    }
+
+
+class ReplyStates:
+    """SmolLM2's hidden states over a reply, in the chat it answers; the system prompt's
+    keys and values are computed once."""
+
+    def __init__(self, lm: SmolLM, chat: ChatTokens, instructions: str) -> None:
+        self.lm, self.chat = lm, chat
+        system = chat.ids(f"<|im_start|>system\n{instructions}<|im_end|>\n")
+        with torch.no_grad():
+            self.prefix: list[KV] = lm(lm.embed_ids(torch.tensor([system]))).cache
+
+    def context(self, history: list[Message], user: str) -> list[int]:
+        """The chat after the system prompt, up to the assistant's reply."""
+        return self.chat.conversation([*history, Message("user", user)])
+
+    @torch.no_grad()
+    def __call__(self, context: list[int], reply: list[int]) -> torch.Tensor:
+        ids = torch.tensor([context + reply])
+        hidden = self.lm(self.lm.embed_ids(ids), cache=self.prefix).hidden
+        return hidden[0, len(context) :].to(torch.float16)
+
+
+def speak_example(row: dict, states: ReplyStates, halves: Any, tokenizer: Any) -> Example:
+    chat = states.chat
+    text = " ".join(row["text2"].split())
+    reply = chat.ids(text)
+    spoken = spoken_tokens(halves, tokenizer, text, [chat.piece(t) for t in reply])
+    history = [Message(m["role"], m["text"]) for m in row["history"]]
+    return {
+        "id": row["id"],
+        "prompt": row["prompt"],
+        "text": text,
+        "ids": torch.tensor(reply),
+        "hidden": states(states.context(history, row["text1"]), reply),
+        "codes": torch.from_numpy(spoken.codes.astype(np.int64)),
+        "token_frames": torch.from_numpy(spoken.token_frames.astype(np.int64)),
+    }
+
+
+def cached(
+    data: Path,
+    cache: Path,
+    stage: str,
+    make: Callable[[dict], Example],
+    progress: bool = True,
+) -> tuple[list[Example], int]:
+    """Every example of `stage` over the dataset's shards (made once, then read), and how
+    many rows could not be made (e.g. replies the voice cannot be aligned with)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    examples: list[Example] = []
+    skipped = 0
+    shards = list(shard_rows(data))
+    for name, rows in tqdm(shards, desc=f"{stage} features", unit="shard", disable=not progress):
+        path = cache / f"{stage}-{name}.pt"
+        if path.exists():
+            saved = torch.load(path, weights_only=False)
+        else:
+            made, failed = [], 0
+            for row in rows:
+                try:
+                    made.append(make(row))
+                except Unaligned:
+                    failed += 1
+            saved = {"examples": made, "skipped": failed}
+            torch.save(saved, path.with_suffix(".tmp"))
+            path.with_suffix(".tmp").rename(path)
+        examples += saved["examples"]
+        skipped += saved["skipped"]
+    return examples, skipped

@@ -1,0 +1,183 @@
+"""The direct model at run time: hear a turn, then answer it in voice tokens and audio.
+
+One turn, blocking (the engine runs it in a worker thread):
+1. hear: Whisper's encoder frames of the turn, adapted into SmolLM2, which says what it
+   heard (text1: the inner monologue's first part, and the user's transcript);
+2. think: SmolLM2 answers the chat (instructions, history, text1) token by token, with the
+   cascade's sampling settings, so its words are the cascade's;
+3. speak: every token's hidden state goes to the speech head as it is written; voice tokens
+   go to Piper's decoder half chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
+from voice_agent.direct.chat import ChatTokens, Message
+from voice_agent.direct.hear import Hearing
+from voice_agent.direct.hearing import EncoderConfig, SpeechEncoder
+from voice_agent.direct.smollm import KV, SmolLM, load_smollm
+from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
+from voice_agent.direct.voice import SpeechStream
+
+MAX_REPLY_TOKENS = 120  # as the cascade's LLM
+REPEAT_WINDOW = 64  # llama.cpp's default penalty window
+
+
+def default_model_path() -> Path:
+    """The shipped checkpoint, committed under models/ in the checkout the package runs from."""
+    return Path(__file__).resolve().parents[2] / "models" / "direct"
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A piece of the reply: new text, and the audio that is now final (either may be empty)."""
+
+    text: str
+    audio: np.ndarray
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0
+    repeat_penalty: float = 1.1
+    top_k: int = 40
+    max_tokens: int = MAX_REPLY_TOKENS
+    seed: int | None = None
+
+
+class DirectModel:
+    def __init__(self, path: Path | None = None, threads: int = 2) -> None:
+        from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
+        from voice_agent.voice_tokens.halves import PiperHalves
+        from voice_agent.voice_tokens.streaming import StreamingDecoder
+
+        path = path or default_model_path()
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(
+                f"{path} holds no direct model (config.json); train one with "
+                "`voice-agent train-direct` or point --direct-model at one"
+            )
+        torch.set_num_threads(threads)
+        config = json.loads((path / "config.json").read_text())
+        self.path = path
+        self.instructions: str = config["instructions"]
+        self.lm: SmolLM = load_smollm()
+        self.chat = ChatTokens()
+        self.encoder = SpeechEncoder(EncoderConfig(threads=threads))
+        adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
+        adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
+        self.hearing = Hearing(self.lm, adapter.eval(), self.chat)
+        head_config = config["speech_head"]
+        head_config["dilations"] = tuple(head_config["dilations"])
+        head = SpeechHead(SpeechHeadConfig(**head_config))
+        head.load_state_dict(_float(torch.load(path / "speech_head.pt")))
+        self.speech = SpeechStream(head.eval())
+        self.halves = PiperHalves(threads=threads)
+        tokenizer = VoiceTokenizer.load(default_tokenizer_path())
+        if config.get("tokenizer") and config["tokenizer"] != tokenizer.id:
+            raise ValueError(
+                f"{path} was trained on voice tokens {config['tokenizer']}, "
+                f"but this checkout has {tokenizer.id}"
+            )
+        self.decoder = StreamingDecoder(self.halves, tokenizer)
+        self.sample_rate: int = self.halves.sample_rate
+        self._prefixes: dict[str, list[KV]] = {}
+
+    def hear(self, audio16k: np.ndarray) -> str:
+        frames = torch.from_numpy(self.encoder.encode(audio16k))
+        return self.chat.text(self.hearing.transcribe(frames)).strip()
+
+    def _system(self, instructions: str) -> list[KV]:
+        if instructions not in self._prefixes:
+            ids = self.chat.ids(f"<|im_start|>system\n{instructions}<|im_end|>\n")
+            with torch.no_grad():
+                self._prefixes = {
+                    instructions: self.lm(self.lm.embed_ids(torch.tensor([ids]))).cache
+                }
+        return self._prefixes[instructions]
+
+    @torch.no_grad()
+    def reply(
+        self,
+        instructions: str,
+        history: list[Message],
+        sampling: Sampling,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Spoken]:
+        """The answer to `history` (ending with the user's words), as it is written and said."""
+        stop = stop or threading.Event()
+        generator = torch.Generator()
+        generator.manual_seed(
+            sampling.seed if sampling.seed is not None else int(np.random.randint(2**31))
+        )
+        context = self.chat.conversation(history)
+        out = self.lm(self.lm.embed_ids(torch.tensor([context])), cache=self._system(instructions))
+        recent = list(context[-REPEAT_WINDOW:])
+        written: list[int] = []
+        shown = ""
+        self.speech.reset()
+        self.decoder.reset()
+        try:
+            for _ in range(sampling.max_tokens):
+                if stop.is_set():
+                    return
+                token = self._next(out.hidden[0, -1], recent, sampling, generator)
+                if token == self.chat.end or token == 2:
+                    break
+                embed = self.lm.embed_ids(torch.tensor([[token]]))
+                out = self.lm(embed, cache=out.cache)
+                written.append(token)
+                recent = [*recent[1 - REPEAT_WINDOW :], token]
+                text = self.chat.text(written)
+                delta, shown = text[len(shown) :], text if not text.endswith("\ufffd") else shown
+                codes = self.speech.push(out.hidden[0, -1], embed[0, 0])
+                audio = self.decoder.push(codes[:, None]) if len(codes) else _silence()
+                if delta or len(audio):
+                    yield Spoken(delta if not text.endswith("\ufffd") else "", audio)
+            codes = self.speech.finish()
+            if len(codes):
+                self.decoder.push(codes[:, None])
+            audio = self.decoder.flush()
+            text = self.chat.text(written)
+            yield Spoken(text[len(shown) :], audio)
+        finally:
+            self.speech.reset()
+            self.decoder.reset()
+
+    def _next(
+        self,
+        hidden: torch.Tensor,
+        recent: list[int],
+        sampling: Sampling,
+        generator: torch.Generator,
+    ) -> int:
+        logits = self.lm.logits(hidden.float())
+        if sampling.repeat_penalty != 1.0 and recent:
+            seen = torch.tensor(sorted(set(recent)))
+            values = logits[seen]
+            logits[seen] = torch.where(
+                values > 0, values / sampling.repeat_penalty, values * sampling.repeat_penalty
+            )
+        if sampling.temperature <= 0:
+            return int(logits.argmax())
+        top = torch.topk(logits, sampling.top_k)
+        probs = torch.softmax(top.values / sampling.temperature, dim=-1)
+        return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
+
+
+def _silence() -> np.ndarray:
+    return np.zeros(0, np.float32)
+
+
+def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Checkpoints are stored in bf16 to stay small; run in fp32."""
+    return {k: v.float() for k, v in state.items()}

@@ -1,0 +1,98 @@
+"""The direct engine: one model hears the user's speech and speaks voice tokens.
+
+It owns the whole turn like the cascade, through one model (`voice_agent.direct.model`):
+the turn's audio goes in; the model's inner monologue gives the user's transcript (text1)
+and the reply text (text2), and its speech head the reply's audio, chunk by chunk. Closing
+the iterator stops generation at the next token.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from threading import Event
+
+import numpy as np
+
+from voice_agent.config import ServerConfig
+from voice_agent.direct.chat import Message
+from voice_agent.direct.model import DirectModel, Sampling
+from voice_agent.engines.base import (
+    EngineEvent,
+    ReplyAudio,
+    ReplyStarted,
+    ReplyText,
+    Turn,
+    UserTranscript,
+    UserTranscriptFailed,
+)
+from voice_agent.models.workers import ModelWorker
+
+
+class DirectEngine:
+    name = "direct"
+    transcription_model = "direct"  # the transcript is the model's own inner monologue
+
+    def __init__(self, model: DirectModel, repeat_penalty: float = 1.1) -> None:
+        self.model = model
+        self.repeat_penalty = repeat_penalty
+        self._worker = ModelWorker("direct")
+
+    async def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        async for event in self._worker.stream(lambda stop: self._turn(turn, stop)):
+            yield event
+
+    def _turn(self, turn: Turn, stop: Event) -> Iterator[EngineEvent]:
+        """Blocking, in the worker: hear every untranscribed speech item, then answer."""
+        texts: dict[str, str] = {}
+        for item in turn.history:
+            if item.text is None and item.audio is not None:
+                if stop.is_set():
+                    return
+                try:
+                    heard = self.model.hear(item.audio)
+                except Exception as error:  # one bad clip must not end the session
+                    yield UserTranscriptFailed(item.id, str(error))
+                    continue
+                texts[item.id] = heard
+                yield UserTranscript(item.id, heard)
+        history = [
+            Message(item.role, text)
+            for item in turn.history
+            if (text := texts.get(item.id, item.text)) and text.strip()
+        ]
+        if not history or history[-1].role == "assistant":
+            return
+        sampling = Sampling(
+            temperature=turn.temperature,
+            repeat_penalty=self.repeat_penalty,
+            max_tokens=turn.max_output_tokens or Sampling.max_tokens,
+            seed=turn.seed,
+        )
+        started = False
+        for piece in self.model.reply(turn.instructions, history, sampling, stop):
+            if not started:
+                started = True
+                yield ReplyStarted(time.monotonic())
+            if piece.text:
+                yield ReplyText(piece.text)
+            if len(piece.audio):
+                yield ReplyAudio(piece.audio, self.model.sample_rate)
+
+    async def warm_up(self) -> None:
+        def once() -> None:
+            self.model.hear(np.zeros(16_000, np.float32))
+            hello = [Message("user", "Hello.")]
+            for _ in self.model.reply(self.model.instructions, hello, Sampling(max_tokens=4)):
+                pass
+
+        await self._worker.run(once)
+
+    async def close(self) -> None:
+        self._worker.shutdown()
+
+
+def build_direct_engine(config: ServerConfig) -> DirectEngine:
+    path = Path(config.direct_model) if config.direct_model else None
+    return DirectEngine(DirectModel(path, threads=config.llm_threads), config.llm_repeat_penalty)
