@@ -7,8 +7,9 @@
 #   bash scripts/install.sh --dev    # to run the tests too
 #
 # Environment: PYTHON (interpreter for the venv, default python3, must be >= 3.11),
-# CMAKE_ARGS (passed to the llama-cpp-python source build, e.g. -DGGML_NATIVE=OFF
-# for a build that runs on other CPUs than this one).
+# CMAKE_ARGS (passed to the llama-cpp-python source build; default: a portable AVX2 build,
+# since a -march=native build crashed on prompts on an AVX-512/AMX Xeon here; set
+# CMAKE_ARGS=-DGGML_NATIVE=ON for a build tuned to this CPU).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +68,7 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check)
 step "installing voice-agent and its models (the first llama-cpp-python build takes ~10 min on 2 cores; pip caches it)"
 extra=""
 (( dev )) && extra="[dev]"
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 "${pip[@]}" install --progress-bar on -e ".${extra}"
 "${pip[@]}" install -q --no-deps -r requirements-nodeps.txt
 

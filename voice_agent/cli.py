@@ -9,7 +9,7 @@ from pathlib import Path
 from voice_agent.bench.answers import add_answers_command, run_answers_command
 from voice_agent.codec.cli import add_codec_commands, run_codec_command
 from voice_agent.config import add_server_arguments, server_config_from_args
-from voice_agent.direct.cli import add_direct_commands, run_train_command
+from voice_agent.direct.cli import add_direct_commands, run_eval_command, run_train_command
 from voice_agent.distill.cli import add_distill_commands, run_distill_command, run_stats_command
 from voice_agent.talk.main import add_talk_arguments, run_talk
 from voice_agent.voice_tokens.cli import add_voice_token_commands, run_voice_token_command
@@ -197,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         return add_tokens.run(args)
     elif args.command == "train-direct":
         return run_train_command(args)
+    elif args.command == "eval-direct":
+        return run_eval_command(args)
     elif args.command in ("train-codec", "eval-codec"):
         return run_codec_command(args)
     elif args.command in ("fit-voice-tokens", "eval-voice-tokens"):

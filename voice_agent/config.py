@@ -158,9 +158,7 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
 
     for engine in config.engines:
         if engine not in ENGINES:
-            raise SystemExit(
-                f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}"
-            )
+            raise SystemExit(f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
     if not 0.0 <= config.temperature <= 2.0:

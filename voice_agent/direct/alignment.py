@@ -29,17 +29,19 @@ class SpokenTokens:
     token_frames: np.ndarray  # per LLM token of the reply: how many of those frames it owns
 
 
-def word_frames(halves: PiperHalves, text: str) -> tuple[list[int], list[np.ndarray]]:
-    """Frames of each whitespace-separated word of `text` as the voice says it, and the
-    prior-mean frames (192 x n) of each sentence. A phoneme's padding and the pause after a
-    word count for that word; a sentence's start and end count for its first and last."""
+def voice_word_frames(
+    halves: PiperHalves, text: str
+) -> tuple[list[tuple[int, int]], list[np.ndarray]]:
+    """The voice's own words for `text`: (phonemes, frames) of each, and the prior-mean
+    frames (192 x n) of each sentence. A phoneme's padding and the pause after a word count
+    for that word; a sentence's start and end count for its first and last."""
     id_map = halves.config.phoneme_id_map
-    frames: list[int] = []
+    words: list[list[int]] = []  # per voice word: [phonemes, frames]
     priors = []
     for phonemes in halves._voice.phonemize(text):
         if not phonemes:
             continue
-        first = len(frames)
+        first = len(words)
         ids, owners = list(id_map["^"]) + list(id_map["_"]), [first, first]
         word = first
         for phoneme in phonemes:
@@ -49,17 +51,78 @@ def word_frames(halves: PiperHalves, text: str) -> tuple[list[int], list[np.ndar
             owners += [word] * (len(id_map[phoneme]) + 1)
             if phoneme == " ":
                 word += 1
+            while len(words) <= word:
+                words.append([0, 0])
+            if phoneme not in STRESS and phoneme != " ":
+                words[word][0] += 1
         ids += list(id_map["$"])
         owners.append(word)
         durations_noise, latent_noise = noise_banks(np.random.default_rng(0), len(ids), 1.0)
         latents = halves.encode(ids, np.zeros_like(durations_noise), np.zeros_like(latent_noise))
-        frames += [0] * (word + 1 - len(frames))
         for owner, count in zip(owners, latents.durations.tolist(), strict=True):
-            frames[owner] += int(count)
+            words[owner][1] += int(count)
         priors.append(latents.prior_mean)
-    if len(frames) != len(text.split()):
-        raise Unaligned(f"the voice says {len(frames)} words, the text has {len(text.split())}")
-    return frames, priors
+    return [(p, f) for p, f in words], priors
+
+
+STRESS = frozenset("ˈˌ")
+PHONEMES_PER_LETTER = 0.85
+MERGE_COST = 0.5  # per extra word in one step of the alignment
+LETTERS_PER_DIGIT = 4  # "206": "two hundred six"
+
+
+def align_words(letters: list[int], phonemes: list[int]) -> list[tuple[int, int, int, int]]:
+    """Monotonic alignment of text words (their letter counts) to voice words (their
+    phoneme counts): espeak joins short words ("in the" -> one word) and splits numbers
+    ("206" -> "two hundred six"). Steps of 1-3 text words to 1-4 voice words, the cheapest
+    by how far each step's phonemes are from its letters. Returns (text start, text end,
+    voice start, voice end) per step."""
+    inf = float("inf")
+    n, m = len(letters), len(phonemes)
+    cost = np.full((n + 1, m + 1), inf)
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    cost[0, 0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if cost[i, j] == inf:
+                continue
+            for a in range(1, 4):
+                for b in range(1, 5):
+                    if (a > 1 and b > 1) or i + a > n or j + b > m:
+                        continue
+                    said = sum(phonemes[j : j + b])
+                    written = PHONEMES_PER_LETTER * sum(letters[i : i + a])
+                    step = abs(said - written) / 3 + MERGE_COST * (a + b - 2)
+                    if cost[i, j] + step < cost[i + a, j + b]:
+                        cost[i + a, j + b] = cost[i, j] + step
+                        back[(i + a, j + b)] = (i, j)
+    if cost[n, m] == inf:
+        raise Unaligned(f"{n} text words cannot be lined up with {m} spoken words")
+    steps = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj = back[(i, j)]
+        steps.append((pi, i, pj, j))
+        i, j = pi, pj
+    return steps[::-1]
+
+
+def word_frames(halves: PiperHalves, text: str) -> tuple[list[int], list[np.ndarray]]:
+    """Frames of each whitespace-separated word of `text`, and each sentence's prior mean."""
+    voice, priors = voice_word_frames(halves, text)
+    written = text.split()
+    letters = [
+        max(1, sum(c.isalpha() for c in word) + LETTERS_PER_DIGIT * sum(c.isdigit() for c in word))
+        for word in written
+    ]
+    frames = [0.0] * len(written)
+    for t0, t1, v0, v1 in align_words(letters, [p for p, _ in voice]):
+        total = sum(f for _, f in voice[v0:v1])
+        share = sum(letters[t0:t1])
+        for index in range(t0, t1):
+            frames[index] += total * letters[index] / share
+    ends = np.round(np.cumsum(frames)).astype(np.int64)
+    return np.diff(ends, prepend=0).tolist(), priors
 
 
 def token_frames(pieces: list[bytes], text: str, frames_per_word: list[int]) -> np.ndarray:

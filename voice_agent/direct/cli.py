@@ -1,4 +1,4 @@
-"""`voice-agent train-direct` (also `python -m voice_agent.direct train-direct`)."""
+"""`voice-agent train-direct` and `eval-direct` (also `python -m voice_agent.direct ...`)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,26 @@ def add_direct_commands(commands: argparse._SubParsersAction) -> None:
         "OUT/cache.",
     )
     add_train_arguments(train)
+    evaluate = commands.add_parser(
+        "eval-direct",
+        help="measure the direct model on held-out prompts and voices (JSON report and PNG)",
+        description="Speak held-out prompts in held-out voices and measure the direct model's "
+        "hearing (text1 WER, next to Whisper's), intelligibility (Whisper WER of its audio "
+        "against its own text), relevance (MiniLM similarity to the cascade's reply, with the "
+        "cascade-vs-cascade ceiling and a random floor) and real-time factor.",
+    )
+    evaluate.add_argument(
+        "--model", type=Path, default=None, help="direct model directory (default: models/direct)"
+    )
+    evaluate.add_argument("--out", type=Path, required=True, help="report directory")
+    evaluate.add_argument("--items", type=int, default=40, help="prompts (default: %(default)s)")
+    evaluate.add_argument("--seed", type=int, default=0, help="which prompts, and sampling")
+    evaluate.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CPU threads (default: %(default)s)",
+    )
 
 
 def run_train_command(args: argparse.Namespace) -> int:
@@ -102,6 +122,8 @@ def run_train_command(args: argparse.Namespace) -> int:
         speak_batch=args.speak_batch,
         hear_lr=args.hear_lr,
         speak_lr=args.speak_lr,
+        extra_speech=args.extra_speech,
+        extra_replies=args.extra_replies,
         save_every=args.save_every,
         evaluate_every=args.evaluate_every,
         seed=args.seed,
@@ -113,9 +135,18 @@ def run_train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_eval_command(args: argparse.Namespace) -> int:
+    from voice_agent.direct.evaluate import run_eval
+
+    report = run_eval(args.model, args.out, args.items, args.seed, args.threads)
+    print(json.dumps(report, indent=2))
+    print(f"report: {args.out / 'report.json'}; plot: {args.out / 'eval.png'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m voice_agent.direct")
     commands = parser.add_subparsers(dest="command", required=True)
     add_direct_commands(commands)
     args = parser.parse_args(argv)
-    return run_train_command(args)
+    return run_train_command(args) if args.command == "train-direct" else run_eval_command(args)

@@ -24,5 +24,9 @@ class TrainConfig:
     evaluate_items: int = 24
     seed: int = 0
     threads: int = 2
+    # Examples beyond the distillation items (see `direct.extra`): prompts spoken by the
+    # distill's user voices for hearing, the teacher's text replies for speaking.
+    extra_speech: int = 0
+    extra_replies: int = 0
     instructions: str = ""  # the teacher's; read from the dataset's manifest when empty
     progress: bool = True

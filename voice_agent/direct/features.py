@@ -25,9 +25,19 @@ from voice_agent.direct.smollm import KV, SmolLM
 Example = dict[str, Any]
 
 
+# User voices never trained on: eval-direct speaks its held-out prompts in these.
+HELD_OUT_VARIANTS = ("f5", "m7")
+
+
 def is_held_out(prompt: str) -> bool:
     """One prompt in 20, by the hash of its text: never trained on (eval-direct's set)."""
     return int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 20 == 0
+
+
+def is_held_out_voice(voice: dict) -> bool:
+    return voice.get("engine") == "espeak" and any(
+        voice.get("espeak_voice", "").endswith(f"+{variant}") for variant in HELD_OUT_VARIANTS
+    )
 
 
 def shard_rows(data: Path) -> Iterator[tuple[str, list[dict]]]:
@@ -46,6 +56,7 @@ def hear_example(row: dict, encoder: Any, chat: ChatTokens) -> Example:
     return {
         "id": row["id"],
         "prompt": row["prompt"],
+        "held_out": is_held_out(row["prompt"]) or is_held_out_voice(row["voice"]),
         "frames": torch.from_numpy(encoder.encode(audio)),
         "target": torch.tensor([*chat.ids(row["prompt"]), chat.end]),
     }
@@ -81,6 +92,7 @@ def speak_example(row: dict, states: ReplyStates, halves: Any, tokenizer: Any) -
     return {
         "id": row["id"],
         "prompt": row["prompt"],
+        "held_out": is_held_out(row["prompt"]),
         "text": text,
         "ids": torch.tensor(reply),
         "hidden": states(states.context(history, row["text1"]), reply),

@@ -54,6 +54,8 @@ def train(
 ) -> dict[str, float]:
     """Train `model` (its parameters that require grad) for `config.steps` steps; returns
     the last evaluation. `run/<name>.ckpt` is the checkpoint, `run/log.jsonl` the log."""
+    if not examples:
+        raise ValueError(f"{name}: no training examples (more distillation items are needed)")
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     checkpoint = run / f"{name}.ckpt"
@@ -71,6 +73,7 @@ def train(
     started = time.monotonic()
     while step < config.steps:
         picker = random.Random(config.seed * 1_000_003 + step)
+        torch.manual_seed(config.seed * 1_000_003 + step)  # what a step draws (e.g. crops)
         batch = picker.sample(examples, min(config.batch, len(examples)))
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
@@ -82,7 +85,7 @@ def train(
         optimiser.step()
         step += 1
         record = {"stage": name, "step": step, "lr": learning_rate(config, step - 1)}
-        record.update({k: round(float(v), 5) for k, v in figures.items()})
+        record.update({k: round(float(v.detach()), 5) for k, v in figures.items()})
         record["seconds"] = round(time.monotonic() - started, 1)
         if step % config.evaluate_every == 0 or step == config.steps:
             model.eval()
@@ -90,7 +93,7 @@ def train(
             record.update({f"eval_{k}": v for k, v in last.items()})
         log.write(json.dumps(record) + "\n")
         log.flush()
-        bar.set_postfix(loss=f"{float(figures['loss']):.3f}")
+        bar.set_postfix(loss=f"{float(figures['loss'].detach()):.3f}")
         bar.update()
         if step % config.save_every == 0 or step == config.steps:
             save = {"model": model.state_dict(), "optimiser": optimiser.state_dict()}

@@ -191,7 +191,7 @@ def load_smollm(path: Path | None = None, dtype: torch.dtype = torch.float32) ->
     for tensor in reader.tensors:
         values = dequantize(tensor.data, tensor.tensor_type)
         shape = tuple(int(n) for n in reversed(tensor.shape.tolist()))
-        tensors[tensor.name] = torch.from_numpy(np.ascontiguousarray(values).reshape(shape))
+        tensors[tensor.name] = torch.from_numpy(np.array(values, np.float32).reshape(shape))
     config = LMConfig(**{**config.__dict__, "vocab": tensors["token_embd.weight"].shape[0]})
     model = SmolLM(config)
     names = {

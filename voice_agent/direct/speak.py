@@ -23,9 +23,9 @@ from torch import nn
 @dataclass(frozen=True)
 class SpeechHeadConfig:
     lm_width: int = 576
-    width: int = 256
-    dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2)
-    kernel: int = 5
+    width: int = 192
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 1, 2, 4)
+    kernel: int = 3
     codes: int = 1024  # the voice tokenizer's codebook
 
     @property

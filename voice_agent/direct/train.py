@@ -26,7 +26,6 @@ from voice_agent.direct.features import (
     ReplyStates,
     cached,
     hear_example,
-    is_held_out,
     speak_example,
 )
 from voice_agent.direct.hear import Hearing
@@ -36,14 +35,17 @@ from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
 from voice_agent.evaluation import word_error_rate
 
 
+def teacher(data: Path) -> dict[str, Any]:
+    """The settings the dataset's teacher answered with (its manifest)."""
+    return dict(json.loads((data / "distill.json").read_text())["teacher"])
+
+
 def teacher_instructions(data: Path) -> str:
-    manifest = json.loads((data / "distill.json").read_text())
-    return str(manifest["teacher"]["instructions"])
+    return str(teacher(data)["instructions"])
 
 
 def split(examples: list[dict]) -> tuple[list[dict], list[dict]]:
-    train_set = [e for e in examples if not is_held_out(e["prompt"])]
-    return train_set, [e for e in examples if is_held_out(e["prompt"])]
+    return [e for e in examples if not e["held_out"]], [e for e in examples if e["held_out"]]
 
 
 def loop_config(config: TrainConfig, stage: str) -> LoopConfig:
@@ -73,6 +75,13 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
         lambda row: hear_example(row, encoder, chat),
         config.progress,
     )
+    if config.extra_speech:
+        from voice_agent.direct.extra import SpeechMaker, extra_examples
+
+        maker = SpeechMaker(encoder, chat)
+        examples += extra_examples(
+            config.out / "cache", "speech", config.extra_speech, maker, config.progress
+        )
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
     hearing = Hearing(lm, adapter, chat)
@@ -92,6 +101,28 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     )
     torch.save(adapter.state_dict(), config.out / "adapter.pt")
     return {"train_items": len(train_set), "held_out_items": len(held_out), **last}
+
+
+CROP_TOKENS = 40  # long replies are trained on in windows (the head sees only a few tokens)
+
+
+def crop(example: dict, tokens: int = CROP_TOKENS) -> dict:
+    """A random window of `tokens` reply tokens and their frames (torch's generator, which
+    the loop seeds per step)."""
+    count = len(example["ids"])
+    if count <= tokens:
+        return example
+    start = int(torch.randint(0, count - tokens + 1, ()))
+    frames = example["token_frames"]
+    first = int(frames[:start].sum())
+    last = first + int(frames[start : start + tokens].sum())
+    return {
+        **example,
+        "ids": example["ids"][start : start + tokens],
+        "hidden": example["hidden"][start : start + tokens],
+        "token_frames": frames[start : start + tokens],
+        "codes": example["codes"][first:last],
+    }
 
 
 def speak_loss(
@@ -133,12 +164,21 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         lambda row: speak_example(row, states, halves, tokenizer),
         config.progress,
     )
+    if config.extra_replies:
+        from voice_agent.direct.extra import ReplyMaker, extra_examples
+
+        replies = ReplyMaker(
+            teacher(config.data), lambda row: speak_example(row, states, halves, tokenizer)
+        )
+        examples += extra_examples(
+            config.out / "cache", "replies", config.extra_replies, replies, config.progress
+        )
     train_set, held_out = split(examples)
     head = SpeechHead(SpeechHeadConfig(codes=tokenizer.spec.sizes[0]))
     probe = held_out[: config.evaluate_items * 2]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
-        code_loss, duration, accuracy = speak_loss(head, lm, batch)
+        code_loss, duration, accuracy = speak_loss(head, lm, [crop(e) for e in batch])
         return {
             "loss": code_loss + duration,
             "code_loss": code_loss,

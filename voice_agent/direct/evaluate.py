@@ -1,0 +1,198 @@
+"""`voice-agent eval-direct`: the direct model on held-out prompts in held-out voices.
+
+Each prompt (held out of training by its hash) is spoken by a user voice no training item
+used (espeak variants f5 and m7); then, per item:
+- hearing: WER of the model's text1 against the prompt, next to Whisper's (the cascade's ASR);
+- intelligibility: Whisper's WER of the model's reply audio against the reply's own text;
+- relevance: all-MiniLM-L6-v2 cosine similarity of the model's reply to the cascade's reply
+  to the same audio; the ceiling is two cascade replies sampled with different seeds
+  (temperature 0.7), the floor a cascade reply against another prompt's;
+- real-time factor: generation time (hearing included) over the reply audio's length, and
+  the time from the end of the turn to the first audio chunk, on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from voice_agent.audio import resample
+from voice_agent.direct.chat import Message
+from voice_agent.direct.features import is_held_out
+from voice_agent.direct.model import DirectModel, Sampling
+from voice_agent.evaluation import word_error_rate
+from voice_agent.models.voices import Voice, speak
+
+EVAL_VOICES = (
+    Voice("espeak-en-us+f5", "espeak", "en-us+f5", 150, 50),
+    Voice("espeak-en-gb+m7", "espeak", "en-gb+m7", 160, 40),
+    Voice("espeak-en-gb-x-rp+f5", "espeak", "en-gb-x-rp+f5", 140, 60),
+    Voice("espeak-en-us+m7", "espeak", "en-us+m7", 170, 35),
+)
+
+
+def held_out_prompts(count: int, seed: int) -> list[str]:
+    """Single-turn prompts of the bundled set that training never saw."""
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    bundled = load_prompts(bundled_prompts_path())
+    prompts = [p.text for p in bundled if not p.history and is_held_out(p.text)]
+    random.Random(seed).shuffle(prompts)
+    return prompts[:count]
+
+
+async def cascade_replies(llm: Any, instructions: str, text: str) -> tuple[str, str, str]:
+    """The cascade's reply at the server's default (greedy), and two sampled ones."""
+    from voice_agent.engines.base import Message as ChatMessage
+    from voice_agent.engines.prompting import reply_text
+
+    out = []
+    for temperature, seed in ((0.0, 0), (0.7, 1), (0.7, 2)):
+        llm.reseed(seed)
+        parts = [
+            delta
+            async for delta in reply_text(
+                llm, instructions, (ChatMessage("user", text),), temperature, None, False
+            )
+        ]
+        out.append("".join(parts).strip())
+    return out[0], out[1], out[2]
+
+
+def run_eval(model_path: Path | None, out: Path, count: int, seed: int, threads: int) -> dict:
+    from voice_agent.config import ServerConfig
+    from voice_agent.direct.similarity import SentenceEmbedder
+    from voice_agent.engines.cascade import build_llm
+    from voice_agent.models.asr import ASRConfig, WhisperASR
+
+    out.mkdir(parents=True, exist_ok=True)
+    model = DirectModel(model_path, threads=threads)
+    asr = WhisperASR(ASRConfig(threads=threads))
+    llm = build_llm(ServerConfig(llm_threads=threads))
+    embedder = SentenceEmbedder()
+    items = []
+    prompts = held_out_prompts(count, seed)
+    for index, prompt in enumerate(tqdm(prompts, desc="eval-direct", unit="prompt")):
+        voice = EVAL_VOICES[index % len(EVAL_VOICES)]
+        audio, rate = speak(prompt, voice)
+        speech1 = resample(audio, rate, 16_000)
+        started = time.monotonic()
+        text1 = model.hear(speech1)
+        heard_at = time.monotonic()
+        history = [Message("user", text1)]
+        text2, chunks, first_audio = "", [], None
+        for piece in model.reply(model.instructions, history, Sampling(seed=seed)):
+            text2 += piece.text
+            if len(piece.audio):
+                chunks.append(piece.audio)
+                first_audio = first_audio or time.monotonic() - started
+        generation_s = time.monotonic() - started
+        reply_audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        reply_s = len(reply_audio) / model.sample_rate
+        whisper_text1 = asr.transcribe_blocking(speech1)
+        heard_reply = asr.transcribe_blocking(resample(reply_audio, model.sample_rate, 16_000))
+        greedy, sampled_a, sampled_b = asyncio.run(
+            cascade_replies(llm, model.instructions, whisper_text1)
+        )
+        items.append(
+            {
+                "prompt": prompt,
+                "voice": voice.name,
+                "text1": text1,
+                "text1_wer": word_error_rate(prompt, text1),
+                "whisper_text1": whisper_text1,
+                "whisper_text1_wer": word_error_rate(prompt, whisper_text1),
+                "text2": text2.strip(),
+                "reply_heard_as": heard_reply,
+                "reply_wer": word_error_rate(text2, heard_reply) if text2.strip() else 1.0,
+                "cascade_reply": greedy,
+                "similarity": embedder.similarity(text2, greedy) if text2.strip() else 0.0,
+                "ceiling": embedder.similarity(sampled_a, sampled_b),
+                "hear_s": round(heard_at - started, 3),
+                "first_audio_s": round(first_audio, 3) if first_audio else None,
+                "generation_s": round(generation_s, 3),
+                "reply_audio_s": round(reply_s, 3),
+                "rtf": round(generation_s / reply_s, 3) if reply_s else None,
+            }
+        )
+    rng = random.Random(seed)
+    floor = (
+        [
+            embedder.similarity(a["cascade_reply"], b["cascade_reply"])
+            for a, b in (rng.sample(items, 2) for _ in range(len(items)))
+        ]
+        if len(items) > 1
+        else [0.0]
+    )
+    report = summarise(items, floor)
+    report["machine"] = f"{platform.machine()}, {threads} threads, {platform.processor() or 'CPU'}"
+    (out / "report.json").write_text(json.dumps({**report, "items": items}, indent=2))
+    plot(report, out / "eval.png")
+    return report
+
+
+def summarise(items: list[dict], floor: list[float]) -> dict[str, Any]:
+    def mean(key: str) -> float:
+        values = [i[key] for i in items if i[key] is not None]
+        return round(statistics.fmean(values), 4) if values else float("nan")
+
+    def median(key: str) -> float:
+        values = [i[key] for i in items if i[key] is not None]
+        return round(statistics.median(values), 4) if values else float("nan")
+
+    ceiling = mean("ceiling")
+    return {
+        "items": len(items),
+        "intelligibility_median_wer": median("reply_wer"),
+        "intelligibility_mean_wer": mean("reply_wer"),
+        "relevance_mean_similarity": mean("similarity"),
+        "relevance_ceiling": ceiling,
+        "relevance_floor": round(statistics.fmean(floor), 4),
+        "relevance_ratio": round(mean("similarity") / ceiling, 4) if ceiling else None,
+        "hearing_mean_wer": mean("text1_wer"),
+        "whisper_mean_wer": mean("whisper_text1_wer"),
+        "rtf_median": median("rtf"),
+        "first_audio_median_s": median("first_audio_s"),
+        "hear_median_s": median("hear_s"),
+    }
+
+
+def plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    axes[0].bar(
+        ["direct text1", "Whisper"], [report["hearing_mean_wer"], report["whisper_mean_wer"]]
+    )
+    axes[0].set_title("hearing: mean WER vs prompt")
+    axes[1].bar(
+        ["floor", "direct vs cascade", "ceiling"],
+        [
+            report["relevance_floor"],
+            report["relevance_mean_similarity"],
+            report["relevance_ceiling"],
+        ],
+    )
+    axes[1].axhline(0.75 * report["relevance_ceiling"], color="red", linestyle="--", label="bar")
+    axes[1].set_title("relevance: MiniLM similarity")
+    axes[1].legend()
+    axes[2].bar(
+        ["median WER", "median RTF"], [report["intelligibility_median_wer"], report["rtf_median"]]
+    )
+    axes[2].axhline(0.1, color="red", linestyle="--")
+    axes[2].set_title("own audio WER; real-time factor")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -1,0 +1,127 @@
+"""More examples than the distillation items, for the two stages that need only half of one.
+
+A distillation item costs seconds (ASR, LLM, TTS, the reply's audio). Hearing needs only
+speech1 and what was said; speaking needs only the teacher's reply text (its audio targets
+come from the voice itself). So:
+- extra speech: more prompts of the bundled set spoken exactly as `distill` speaks them
+  (its planner, user voices and augmentation; another seed, so other draws), ~0.2 s each;
+- extra replies: the teacher's replies to more prompts as text (the cascade's LLM with the
+  dataset's instructions and settings, calculator included), ~0.5 s each.
+Held-out prompts and voices are never drawn. Chunks of `CHUNK` are cached like the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from voice_agent.direct.alignment import Unaligned
+from voice_agent.direct.features import Example, is_held_out, is_held_out_voice
+
+CHUNK = 100  # examples per cache file
+EXTRA_SEED = 7_919  # the distill planner's seed for extra items: never the dataset's
+
+
+def extra_plans(start: int) -> Iterator[Any]:
+    """Planned items from `start` on whose prompt and voice may be trained on."""
+    from dataclasses import asdict
+
+    from voice_agent.distill.plan import Planner
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    planner = Planner(load_prompts(bundled_prompts_path()), EXTRA_SEED)
+    index = start
+    while True:
+        plan = planner.plan(index)
+        index += 1
+        if not is_held_out(plan.prompt.text) and not is_held_out_voice(asdict(plan.voice)):
+            yield plan
+
+
+def extra_examples(
+    cache: Path, name: str, count: int, make: Callable[[Any], Example], progress: bool
+) -> list[Example]:
+    examples: list[Example] = []
+    chunks = -(-count // CHUNK)
+    for chunk in tqdm(range(chunks), desc=f"extra {name}", unit="chunk", disable=not progress):
+        path = cache / f"extra-{name}-{chunk:04d}.pt"
+        if not path.exists():
+            plans = extra_plans(chunk * CHUNK * 2)  # two draws per slot: some are held out
+            made: list[Example] = []
+            while len(made) < CHUNK:
+                try:
+                    made.append(make(next(plans)))
+                except Unaligned:
+                    continue
+            torch.save(made, path.with_suffix(".tmp"))
+            path.with_suffix(".tmp").rename(path)
+        examples += torch.load(path, weights_only=False)
+    return examples[:count]
+
+
+class SpeechMaker:
+    """speech1 of a plan and its encoder frames, as `distill` would have spoken it."""
+
+    def __init__(self, encoder: Any, chat: Any) -> None:
+        from voice_agent.models.tts import PiperTTS, TTSConfig
+
+        self.encoder, self.chat = encoder, chat
+        self.piper = PiperTTS(TTSConfig(seeded_noise=True, threads=1))
+
+    def __call__(self, plan: Any) -> Example:
+        from voice_agent.distill.item import user_speech
+
+        speech = user_speech(plan, np.random.default_rng(plan.seed), self.piper)
+        return {
+            "id": f"extra-{plan.index}",
+            "prompt": plan.prompt.text,
+            "held_out": False,
+            "frames": torch.from_numpy(self.encoder.encode(speech)),
+            "target": torch.tensor([*self.chat.ids(plan.prompt.text), self.chat.end]),
+        }
+
+
+class ReplyMaker:
+    """The teacher's reply to a plan's prompt (as text), then a speak example of it."""
+
+    def __init__(self, teacher: dict, make_example: Callable[[dict], Example]) -> None:
+        from voice_agent.config import ServerConfig
+        from voice_agent.engines.cascade import build_llm
+
+        self.teacher = teacher
+        self.llm = build_llm(ServerConfig(llm_threads=1))
+        self.make_example = make_example
+
+    def __call__(self, plan: Any) -> Example:
+        from voice_agent.engines.base import Message
+        from voice_agent.engines.prompting import reply_text
+
+        history = [Message(m.role, m.text) for m in plan.prompt.history]
+        history.append(Message("user", plan.prompt.text))
+
+        async def reply() -> str:
+            self.llm.reseed(plan.seed)
+            deltas = reply_text(
+                self.llm,
+                self.teacher["instructions"],
+                history,
+                self.teacher["temperature"],
+                self.teacher.get("max_output_tokens"),
+                self.teacher.get("calculator", True),
+            )
+            return "".join([delta async for delta in deltas])
+
+        row = {
+            "id": f"extra-{plan.index}",
+            "prompt": plan.prompt.text,
+            "text1": plan.prompt.text,
+            "text2": asyncio.run(reply()).strip() or "Sorry?",
+            "history": [{"role": m.role, "text": m.text} for m in plan.prompt.history],
+        }
+        return self.make_example(row)
