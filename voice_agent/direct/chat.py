@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ class ChatTokens:
         from voice_agent.direct.smollm import default_gguf
 
         self._llama = Llama(str(gguf or default_gguf()), vocab_only=True, verbose=False)
+        # Freed before interpreter shutdown: llama_cpp's own finaliser then fails noisily.
+        atexit.register(self._llama.close)
         self.end = self.ids(END_OF_TURN)[0]
 
     def ids(self, text: str) -> list[int]:

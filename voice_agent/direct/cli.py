@@ -42,6 +42,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
             help=f"peak learning rate of the {stage} stage (default: %(default)s)",
         )
     parser.add_argument(
+        "--extra-speech",
+        type=int,
+        default=0,
+        help="hearing examples beyond the dataset's: more bundled prompts spoken by the "
+        "distill's user voices (~0.2 s each to make; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--extra-replies",
+        type=int,
+        default=0,
+        help="speaking examples beyond the dataset's: the teacher's text replies to more "
+        "bundled prompts (~0.5 s each to make; default: %(default)s)",
+    )
+    parser.add_argument(
         "--save-every",
         type=int,
         default=defaults.save_every,
@@ -87,6 +101,11 @@ def add_direct_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--out", type=Path, required=True, help="report directory")
     evaluate.add_argument("--items", type=int, default=40, help="prompts (default: %(default)s)")
     evaluate.add_argument("--seed", type=int, default=0, help="which prompts, and sampling")
+    evaluate.add_argument(
+        "--card",
+        action="store_true",
+        help="also write the model's card (README.md) and eval.json into the model directory",
+    )
     evaluate.add_argument(
         "--threads",
         type=int,
@@ -137,9 +156,17 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 def run_eval_command(args: argparse.Namespace) -> int:
     from voice_agent.direct.evaluate import run_eval
+    from voice_agent.direct.model import default_model_path
 
     report = run_eval(args.model, args.out, args.items, args.seed, args.threads)
     print(json.dumps(report, indent=2))
+    if args.card:
+        from voice_agent.direct.card import card_text
+
+        model = args.model or default_model_path()
+        (model / "eval.json").write_text(json.dumps(report, indent=2))
+        (model / "README.md").write_text(card_text(model, report))
+        print(f"card: {model / 'README.md'}")
     print(f"report: {args.out / 'report.json'}; plot: {args.out / 'eval.png'}")
     return 0
 

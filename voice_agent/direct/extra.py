@@ -6,7 +6,7 @@ come from the voice itself). So:
 - extra speech: more prompts of the bundled set spoken exactly as `distill` speaks them
   (its planner, user voices and augmentation; another seed, so other draws), ~0.2 s each;
 - extra replies: the teacher's replies to more prompts as text (the cascade's LLM with the
-  dataset's instructions and settings, calculator included), ~0.5 s each.
+  dataset's instructions and settings, calculator included, cut at 60 tokens), ~1 s each.
 Held-out prompts and voices are never drawn. Chunks of `CHUNK` are cached like the rest.
 """
 
@@ -25,6 +25,9 @@ from voice_agent.direct.alignment import Unaligned
 from voice_agent.direct.features import Example, is_held_out, is_held_out_voice
 
 CHUNK = 100  # examples per cache file
+# Extra replies stop here: the speech head trains on 40-token windows anyway, and a long
+# reply costs the LLM seconds.
+EXTRA_REPLY_TOKENS = 60
 EXTRA_SEED = 7_919  # the distill planner's seed for extra items: never the dataset's
 
 
@@ -112,7 +115,7 @@ class ReplyMaker:
                 self.teacher["instructions"],
                 history,
                 self.teacher["temperature"],
-                self.teacher.get("max_output_tokens"),
+                EXTRA_REPLY_TOKENS,
                 self.teacher.get("calculator", True),
             )
             return "".join([delta async for delta in deltas])

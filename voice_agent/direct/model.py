@@ -30,6 +30,7 @@ from voice_agent.direct.voice import SpeechStream
 
 MAX_REPLY_TOKENS = 120  # as the cascade's LLM
 REPEAT_WINDOW = 64  # llama.cpp's default penalty window
+END_OF_TEXT = 2  # SmolLM2's <|endoftext|>, which it sometimes writes instead of <|im_end|>
 
 
 def default_model_path() -> Path:
@@ -122,36 +123,29 @@ class DirectModel:
         context = self.chat.conversation(history)
         out = self.lm(self.lm.embed_ids(torch.tensor([context])), cache=self._system(instructions))
         recent = list(context[-REPEAT_WINDOW:])
-        written: list[int] = []
-        shown = ""
+        words = SpokenWords(self.chat, self.speech, self.halves.hop)
         self.speech.reset()
         self.decoder.reset()
-        try:
-            for _ in range(sampling.max_tokens):
-                if stop.is_set():
-                    return
-                token = self._next(out.hidden[0, -1], recent, sampling, generator)
-                if token == self.chat.end or token == 2:
-                    break
-                embed = self.lm.embed_ids(torch.tensor([[token]]))
-                out = self.lm(embed, cache=out.cache)
-                written.append(token)
-                recent = [*recent[1 - REPEAT_WINDOW :], token]
-                text = self.chat.text(written)
-                delta, shown = text[len(shown) :], text if not text.endswith("\ufffd") else shown
-                codes = self.speech.push(out.hidden[0, -1], embed[0, 0])
-                audio = self.decoder.push(codes[:, None]) if len(codes) else _silence()
-                if delta or len(audio):
-                    yield Spoken(delta if not text.endswith("\ufffd") else "", audio)
-            codes = self.speech.finish()
-            if len(codes):
-                self.decoder.push(codes[:, None])
-            audio = self.decoder.flush()
-            text = self.chat.text(written)
-            yield Spoken(text[len(shown) :], audio)
-        finally:
-            self.speech.reset()
-            self.decoder.reset()
+        for _ in range(sampling.max_tokens):
+            if stop.is_set():
+                return
+            token = self._next(out.hidden[0, -1], recent, sampling, generator)
+            if token in (self.chat.end, END_OF_TEXT):
+                break
+            embed = self.lm.embed_ids(torch.tensor([[token]]))
+            out = self.lm(embed, cache=out.cache)
+            words.written.append(token)
+            recent = [*recent[1 - REPEAT_WINDOW :], token]
+            codes = self.speech.push(out.hidden[0, -1], embed[0, 0])
+            if len(codes) and len(audio := self.decoder.push(codes[:, None])):
+                yield Spoken(words.said_by(audio), audio)
+        if stop.is_set():
+            return
+        codes = self.speech.finish()
+        if len(codes):
+            self.decoder.push(codes[:, None])
+        audio = self.decoder.flush()
+        yield Spoken(words.said_by(audio, final=True), audio)
 
     def _next(
         self,
@@ -174,8 +168,31 @@ class DirectModel:
         return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
 
 
-def _silence() -> np.ndarray:
-    return np.zeros(0, np.float32)
+class SpokenWords:
+    """Which of the written words a stretch of reply audio says: the words whose tokens'
+    frames it completes (the text runs a few tokens ahead of the audio, and a cut reply
+    must keep only what was heard)."""
+
+    def __init__(self, chat: ChatTokens, speech: SpeechStream, hop: int) -> None:
+        self.chat, self.speech, self.hop = chat, speech, hop
+        self.written: list[int] = []
+        self.frames = 0  # frames of audio so far
+        self.said = ""  # text already given to audio
+
+    def said_by(self, audio: np.ndarray, final: bool = False) -> str:
+        """The words `audio` (the next stretch of the reply) completes."""
+        self.frames += len(audio) // self.hop
+        done = len(self.written) if final else self.speech.tokens_within(self.frames)
+        text = self.chat.text(self.written[:done])
+        going_on = (
+            done < len(self.written) and not self.chat.piece(self.written[done])[:1].isspace()
+        )
+        if not final and going_on and text.split():
+            text = text[: len(text) - len(text.split()[-1])]  # its last word is not over yet
+        new = text[len(self.said) :]
+        if len(text) > len(self.said):
+            self.said = text
+        return new.strip()
 
 
 def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -10,7 +10,10 @@ The run directory gets `adapter.pt`, `speech_head.pt` and `config.json` (what
 from __future__ import annotations
 
 import json
+import os
+import platform
 import random
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -26,9 +29,11 @@ from voice_agent.direct.features import (
     ReplyStates,
     cached,
     hear_example,
+    shard_rows,
     speak_example,
 )
 from voice_agent.direct.hear import Hearing
+from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
 from voice_agent.direct.smollm import SmolLM, load_smollm
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
@@ -99,8 +104,15 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     last = train(
         "hear", adapter, train_set, step, evaluate, loop_config(config, "hear"), config.out
     )
-    torch.save(adapter.state_dict(), config.out / "adapter.pt")
-    return {"train_items": len(train_set), "held_out_items": len(held_out), **last}
+    torch.save(small(adapter), config.out / "adapter.pt")
+    seconds = sum(len(e["frames"]) for e in train_set) / ENCODER_RATE
+    return {
+        "train_items": len(train_set),
+        "held_out_items": len(held_out),
+        "hours": round(seconds / 3600, 2),
+        "steps": config.hear_steps,
+        **last,
+    }
 
 
 CROP_TOKENS = 40  # long replies are trained on in windows (the head sees only a few tokens)
@@ -196,14 +208,20 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         }
 
     last = train("speak", head, train_set, step, evaluate, loop_config(config, "speak"), config.out)
-    torch.save(head.state_dict(), config.out / "speech_head.pt")
+    torch.save(small(head), config.out / "speech_head.pt")
     return {
+        "steps": config.speak_steps,
         "train_items": len(train_set),
         "held_out_items": len(held_out),
         "unaligned_items": unaligned,
         "tokenizer": tokenizer.id,
         **last,
     }
+
+
+def small(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The weights in bf16: a shipped model must stay small (`DirectModel` runs them in fp32)."""
+    return {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
 
 
 def run_training(config: TrainConfig) -> dict[str, Any]:
@@ -215,6 +233,9 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
     chat = ChatTokens()
     results_path = config.out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, {config.threads} threads"
+    results["command"] = "voice-agent train-direct " + " ".join(sys.argv[2:])
+    results["distill_items"] = sum(len(rows) for _, rows in shard_rows(config.data))
     for stage in config.stages:
         started = time.monotonic()
         results[stage] = (train_hear if stage == "hear" else train_speak)(config, lm, chat)

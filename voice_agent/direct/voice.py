@@ -20,10 +20,11 @@ from voice_agent.direct.speak import SpeechHead, expand, frames_from_log
 class SpeechState:
     hidden: list[torch.Tensor] = field(default_factory=list)  # per token: 576
     embeds: list[torch.Tensor] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)  # frames of each settled token
     emitted: int = 0  # frames whose code went out
 
     def reset(self) -> None:
-        self.hidden, self.embeds, self.emitted = [], [], 0
+        self.hidden, self.embeds, self.counts, self.emitted = [], [], [], 0
 
 
 class SpeechStream:
@@ -43,10 +44,12 @@ class SpeechStream:
 
     @torch.no_grad()
     def finish(self) -> np.ndarray:
-        """The reply ended: every voice token left. The stream is then ready for another."""
-        codes = self._advance(final=True)
-        self.reset()
-        return codes
+        """The reply ended: every voice token left (`reset` before the next reply)."""
+        return self._advance(final=True)
+
+    def tokens_within(self, frames: int) -> int:
+        """How many reply tokens are said entirely within the first `frames` frames."""
+        return int(np.searchsorted(np.cumsum(self.state.counts), frames, side="right"))
 
     def _advance(self, final: bool) -> np.ndarray:
         state, head = self.state, self.head
@@ -56,6 +59,7 @@ class SpeechStream:
         tokens = head.tokens(torch.stack(state.hidden)[None], torch.stack(state.embeds)[None])[0]
         tokens = tokens[:settled]
         counts = frames_from_log(head.log_frames(tokens))
+        state.counts = counts.tolist()
         known = int(counts.sum())
         lookahead = head.config.frame_lookahead
         ready = known if final else known - lookahead

