@@ -96,6 +96,8 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
         return {"loss": hearing.loss([e["frames"] for e in batch], [e["target"] for e in batch])}
 
     def evaluate() -> dict[str, float]:
+        if not probe:
+            return {}
         errors = [
             word_error_rate(e["prompt"], chat.text(hearing.transcribe(e["frames"]))) for e in probe
         ]
@@ -199,6 +201,8 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         }
 
     def evaluate() -> dict[str, float]:
+        if not probe:
+            return {}
         with torch.no_grad():
             code_loss, duration, accuracy = speak_loss(head, lm, probe)
         return {
