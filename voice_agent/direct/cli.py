@@ -53,7 +53,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help="speaking examples beyond the dataset's: the teacher's text replies to more "
-        "bundled prompts (~0.5 s each to make; default: %(default)s)",
+        "bundled prompts (1-6 s each to make; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--extra-texts",
+        type=int,
+        default=0,
+        help="speaking examples beyond the dataset's: bundled prompts' own words as things the "
+        "assistant says (~0.4 s each to make; default: %(default)s)",
     )
     parser.add_argument(
         "--save-every",
@@ -143,6 +150,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         speak_lr=args.speak_lr,
         extra_speech=args.extra_speech,
         extra_replies=args.extra_replies,
+        extra_texts=args.extra_texts,
         save_every=args.save_every,
         evaluate_every=args.evaluate_every,
         seed=args.seed,

@@ -28,5 +28,6 @@ class TrainConfig:
     # distill's user voices for hearing, the teacher's text replies for speaking.
     extra_speech: int = 0
     extra_replies: int = 0
+    extra_texts: int = 0
     instructions: str = ""  # the teacher's; read from the dataset's manifest when empty
     progress: bool = True

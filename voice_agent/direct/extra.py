@@ -6,7 +6,8 @@ come from the voice itself). So:
 - extra speech: more prompts of the bundled set spoken exactly as `distill` speaks them
   (its planner, user voices and augmentation; another seed, so other draws), ~0.2 s each;
 - extra replies: the teacher's replies to more prompts as text (the cascade's LLM with the
-  dataset's instructions and settings, calculator included, cut at 60 tokens), ~1 s each.
+  dataset's instructions and settings, calculator included, cut at 60 tokens), ~1-6 s each;
+- extra texts: the prompts' own words as the assistant's (asked to say them), ~0.4 s each.
 Held-out prompts and voices are never drawn. Chunks of `CHUNK` are cached like the rest.
 """
 
@@ -88,6 +89,26 @@ class SpeechMaker:
             "frames": torch.from_numpy(self.encoder.encode(speech)),
             "target": torch.tensor([*self.chat.ids(plan.prompt.text), self.chat.end]),
         }
+
+
+class TextMaker:
+    """A bundled prompt's text as something the assistant says (asked to say it), then a
+    speak example of it: more words for the speech head at a tenth of a reply's cost."""
+
+    def __init__(self, make_example: Callable[[dict], Example]) -> None:
+        self.make_example = make_example
+
+    def __call__(self, plan: Any) -> Example:
+        text = plan.prompt.text
+        return self.make_example(
+            {
+                "id": f"text-{plan.index}",
+                "prompt": text,
+                "text1": f"Please say this: {text}",
+                "text2": text,
+                "history": [],
+            }
+        )
 
 
 class ReplyMaker:

@@ -110,8 +110,11 @@ def plot_curves(run: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    log = run / "log.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     stages = sorted({r["stage"] for r in records})
+    if not stages:
+        return
     figure, axes = plt.subplots(1, len(stages), figsize=(5 * len(stages), 3.5), squeeze=False)
     for axis, stage in zip(axes[0], stages, strict=True):
         rows = [r for r in records if r["stage"] == stage]

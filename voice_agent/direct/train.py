@@ -187,6 +187,13 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         examples += extra_examples(
             config.out / "cache", "replies", config.extra_replies, replies, config.progress
         )
+    if config.extra_texts:
+        from voice_agent.direct.extra import TextMaker, extra_examples
+
+        texts = TextMaker(lambda row: speak_example(row, states, halves, tokenizer))
+        examples += extra_examples(
+            config.out / "cache", "texts", config.extra_texts, texts, config.progress
+        )
     train_set, held_out = split(examples)
     head = SpeechHead(SpeechHeadConfig(codes=tokenizer.spec.sizes[0]))
     probe = held_out[: config.evaluate_items * 2]
@@ -236,14 +243,20 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
     lm = load_smollm()
     chat = ChatTokens()
     results_path = config.out / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() else {}
-    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, {config.threads} threads"
-    results["command"] = "voice-agent train-direct " + " ".join(sys.argv[2:])
-    results["distill_items"] = sum(len(rows) for _, rows in shard_rows(config.data))
+    results: dict[str, Any] = {}
+    run_facts = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {config.threads} threads",
+        "command": "voice-agent train-direct " + " ".join(sys.argv[2:]),
+        "distill_items": sum(len(rows) for _, rows in shard_rows(config.data)),
+    }
     for stage in config.stages:
         started = time.monotonic()
-        results[stage] = (train_hear if stage == "hear" else train_speak)(config, lm, chat)
-        results[stage]["seconds"] = round(time.monotonic() - started, 1)
+        figures = (train_hear if stage == "hear" else train_speak)(config, lm, chat)
+        figures["seconds"] = round(time.monotonic() - started, 1)
+        # Read again: the stages may run as separate processes on the same run directory.
+        results = json.loads(results_path.read_text()) if results_path.exists() else {}
+        results.update(run_facts)
+        results[stage] = figures
         results_path.write_text(json.dumps(results, indent=2))
     model_config = {
         "adapter": asdict(AdapterConfig()),
