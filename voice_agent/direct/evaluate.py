@@ -68,14 +68,21 @@ async def cascade_replies(llm: Any, instructions: str, text: str) -> tuple[str, 
     return out[0], out[1], out[2]
 
 
-def run_eval(model_path: Path | None, out: Path, count: int, seed: int, threads: int) -> dict:
+def run_eval(
+    model_path: Path | None,
+    out: Path,
+    count: int,
+    seed: int,
+    threads: int,
+    hearing: str = "adapter",
+) -> dict:
     from voice_agent.config import ServerConfig
     from voice_agent.direct.similarity import SentenceEmbedder
     from voice_agent.engines.cascade import build_llm
     from voice_agent.models.asr import ASRConfig, WhisperASR
 
     out.mkdir(parents=True, exist_ok=True)
-    model = DirectModel(model_path, threads=threads)
+    model = DirectModel(model_path, threads=threads, hearing=hearing)
     asr = WhisperASR(ASRConfig(threads=threads))
     llm = build_llm(ServerConfig(llm_threads=threads))
     embedder = SentenceEmbedder()
@@ -89,13 +96,15 @@ def run_eval(model_path: Path | None, out: Path, count: int, seed: int, threads:
         text1 = model.hear(speech1)
         heard_at = time.monotonic()
         history = [Message("user", text1)]
-        text2, chunks, first_audio = "", [], None
+        words, chunks, first_audio = [], [], None
         for piece in model.reply(model.instructions, history, Sampling(seed=seed)):
-            text2 += piece.text
+            if piece.text:  # whole words, joined as the session joins them
+                words.append(piece.text)
             if len(piece.audio):
                 chunks.append(piece.audio)
                 first_audio = first_audio or time.monotonic() - started
         generation_s = time.monotonic() - started
+        text2 = " ".join(words)
         reply_audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         reply_s = len(reply_audio) / model.sample_rate
         whisper_text1 = asr.transcribe_blocking(speech1)
@@ -134,6 +143,7 @@ def run_eval(model_path: Path | None, out: Path, count: int, seed: int, threads:
         else [0.0]
     )
     report = summarise(items, floor)
+    report["hearing"] = hearing
     report["machine"] = f"{platform.machine()}, {threads} threads, {platform.processor() or 'CPU'}"
     (out / "report.json").write_text(json.dumps({**report, "items": items}, indent=2))
     plot(report, out / "eval.png")

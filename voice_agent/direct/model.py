@@ -55,8 +55,17 @@ class Sampling:
     seed: int | None = None
 
 
+HEARINGS = ("adapter", "whisper")
+
+
 class DirectModel:
-    def __init__(self, path: Path | None = None, threads: int = 2) -> None:
+    """`hearing`: "adapter" (the trained speech adapter into the LLM: text1 is the model's own)
+    or "whisper" (Whisper's decoder writes text1, as the cascade's ASR does: for comparing,
+    and while the adapter is undertrained)."""
+
+    def __init__(
+        self, path: Path | None = None, threads: int = 2, hearing: str = "adapter"
+    ) -> None:
         from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
         from voice_agent.voice_tokens.halves import PiperHalves
         from voice_agent.voice_tokens.streaming import StreamingDecoder
@@ -91,9 +100,19 @@ class DirectModel:
             )
         self.decoder = StreamingDecoder(self.halves, tokenizer)
         self.sample_rate: int = self.halves.sample_rate
+        if hearing not in HEARINGS:
+            raise ValueError(f"unknown hearing {hearing!r}; one of {', '.join(HEARINGS)}")
+        self.hearing_kind = hearing
+        self.asr = None
+        if hearing == "whisper":
+            from voice_agent.models.asr import ASRConfig, WhisperASR
+
+            self.asr = WhisperASR(ASRConfig(threads=threads))
         self._prefixes: dict[str, list[KV]] = {}
 
     def hear(self, audio16k: np.ndarray) -> str:
+        if self.asr is not None:
+            return self.asr.transcribe_blocking(audio16k)
         frames = torch.from_numpy(self.encoder.encode(audio16k))
         return self.chat.text(self.hearing.transcribe(frames)).strip()
 

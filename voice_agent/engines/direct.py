@@ -32,10 +32,11 @@ from voice_agent.models.workers import ModelWorker
 
 class DirectEngine:
     name = "direct"
-    transcription_model = "direct"  # the transcript is the model's own inner monologue
 
     def __init__(self, model: DirectModel, repeat_penalty: float = 1.1) -> None:
         self.model = model
+        # The transcript is the model's own inner monologue, or Whisper's when told so.
+        self.transcription_model = "direct" if model.asr is None else "whisper-tiny.en"
         self.repeat_penalty = repeat_penalty
         self._worker = ModelWorker("direct")
 
@@ -95,4 +96,5 @@ class DirectEngine:
 
 def build_direct_engine(config: ServerConfig) -> DirectEngine:
     path = Path(config.direct_model) if config.direct_model else None
-    return DirectEngine(DirectModel(path, threads=config.llm_threads), config.llm_repeat_penalty)
+    model = DirectModel(path, threads=config.llm_threads, hearing=config.direct_hearing)
+    return DirectEngine(model, config.llm_repeat_penalty)
