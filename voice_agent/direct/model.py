@@ -154,6 +154,8 @@ class DirectModel:
             embed = self.lm.embed_ids(torch.tensor([[token]]))
             out = self.lm(embed, cache=out.cache)
             words.written.append(token)
+            if len(words.written) == 1:
+                yield Spoken("", _silence())  # the first answer token: a timing mark
             recent = [*recent[1 - REPEAT_WINDOW :], token]
             codes = self.speech.push(out.hidden[0, -1], embed[0, 0])
             if len(codes) and len(audio := self.decoder.push(codes[:, None])):
@@ -185,6 +187,10 @@ class DirectModel:
         top = torch.topk(logits, sampling.top_k)
         probs = torch.softmax(top.values / sampling.temperature, dim=-1)
         return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
+
+
+def _silence() -> np.ndarray:
+    return np.zeros(0, np.float32)
 
 
 class SpokenWords:

@@ -73,7 +73,7 @@ class DirectEngine:
         )
         started = False
         for piece in self.model.reply(turn.instructions, history, sampling, stop):
-            if not started:
+            if not started:  # the model's first piece marks its first answer token
                 started = True
                 yield ReplyStarted(time.monotonic())
             if len(piece.audio):
