@@ -26,7 +26,9 @@ def test_streamed_voice_tokens_equal_the_whole_reply() -> None:
         whole = head.frame_logits(expand(tokens, counts)[None])[0].argmax(-1).numpy()
     assert sum(len(part) for part in streamed[:-1]) > 0  # some came out before the end
     np.testing.assert_array_equal(np.concatenate(streamed), whole)
-    assert stream.state.hidden == []  # ready for the next reply
+    assert stream.tokens_within(len(whole)) == 9  # every token is said by the end
+    stream.reset()
+    assert stream.state.hidden == [] and stream.state.emitted == 0
 
 
 def test_torch_smollm_agrees_with_llama_cpp() -> None:
