@@ -1,10 +1,9 @@
 # CPU image of the voice-agent server, installed exactly as on a machine: scripts/install.sh.
 FROM python:3.11-slim-bookworm
 
+# scripts/install.sh builds llama.cpp portably (x86-64-v3), not tuned to the build host's CPU.
 ENV DEBIAN_FRONTEND=noninteractive \
-    PYTHONUNBUFFERED=1 \
-    # A portable llama.cpp build (x86-64-v3) rather than one tuned to the build host's CPU.
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+    PYTHONUNBUFFERED=1
 
 WORKDIR /opt/voice-agent
 COPY . .
