@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import atexit
-from dataclasses import dataclass
 from pathlib import Path
+
+from voice_agent.engines.base import Message
 
 END_OF_TURN = "<|im_end|>"
 HEAR_INSTRUCTIONS = "Repeat exactly what the user said."
-
-
-@dataclass(frozen=True)
-class Message:
-    role: str
-    text: str
 
 
 class ChatTokens:
@@ -37,6 +32,10 @@ class ChatTokens:
 
     def piece(self, token: int) -> bytes:
         return bytes(self._llama.detokenize([token]))
+
+    def system(self, instructions: str) -> list[int]:
+        """The system prompt: the same ids in training (cached hidden states) and serving."""
+        return self.ids(f"<|im_start|>system\n{instructions}{END_OF_TURN}\n")
 
     def conversation(self, messages: list[Message]) -> list[int]:
         """The template of whole messages, then the start of the assistant's turn."""

@@ -52,7 +52,6 @@ def held_out_prompts(count: int, seed: int) -> list[str]:
 
 async def cascade_replies(llm: Any, instructions: str, text: str) -> tuple[str, str, str]:
     """The cascade's reply at the server's default (greedy), and two sampled ones."""
-    from voice_agent.engines.base import Message as ChatMessage
     from voice_agent.engines.prompting import reply_text
 
     out = []
@@ -61,7 +60,7 @@ async def cascade_replies(llm: Any, instructions: str, text: str) -> tuple[str, 
         parts = [
             delta
             async for delta in reply_text(
-                llm, instructions, (ChatMessage("user", text),), temperature, None, False
+                llm, instructions, (Message("user", text),), temperature, None, False
             )
         ]
         out.append("".join(parts).strip())

@@ -68,7 +68,7 @@ class ReplyStates:
 
     def __init__(self, lm: SmolLM, chat: ChatTokens, instructions: str) -> None:
         self.lm, self.chat = lm, chat
-        system = chat.ids(f"<|im_start|>system\n{instructions}<|im_end|>\n")
+        system = chat.system(instructions)
         with torch.no_grad():
             self.prefix: list[KV] = lm(lm.embed_ids(torch.tensor([system]))).cache
 

@@ -118,7 +118,7 @@ class DirectModel:
 
     def _system(self, instructions: str) -> list[KV]:
         if instructions not in self._prefixes:
-            ids = self.chat.ids(f"<|im_start|>system\n{instructions}<|im_end|>\n")
+            ids = self.chat.system(instructions)
             with torch.no_grad():
                 self._prefixes = {
                     instructions: self.lm(self.lm.embed_ids(torch.tensor([ids]))).cache

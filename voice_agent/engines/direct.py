@@ -16,10 +16,10 @@ from threading import Event
 import numpy as np
 
 from voice_agent.config import ServerConfig
-from voice_agent.direct.chat import Message
 from voice_agent.direct.model import DirectModel, Sampling
 from voice_agent.engines.base import (
     EngineEvent,
+    Message,
     ReplyAudio,
     ReplyStarted,
     ReplyText,
