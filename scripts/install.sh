@@ -65,10 +65,32 @@ fi
 pip=(.venv/bin/python -m pip --disable-pip-version-check)
 "${pip[@]}" install -q --upgrade pip wheel setuptools
 
-step "installing voice-agent and its models (the first llama-cpp-python build takes ~10 min on 2 cores; pip caches it)"
+# llama-cpp-python is compiled here, and pip's own wheel cache keys a built wheel by version
+# alone: a wheel compiled elsewhere with other flags (e.g. -march=native on another CPU) would
+# be reused and can crash. So build it into our own cache keyed by version, CMAKE_ARGS and this
+# CPU's flags, and reinstall whenever the installed build's key differs.
+install_llama_cpp() {
+  local req key dir marker=.venv/llama-cpp-build
+  req=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | head -1 | tr -d '"')
+  key=$(printf '%s|%s|%s' "$req" "$CMAKE_ARGS" "$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)" \
+        | sha256sum | cut -c1-16)
+  [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ] && return 0
+  dir="${XDG_CACHE_HOME:-$HOME/.cache}/voice-agent/wheels/$key"
+  if ! ls "$dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    step "building $req (CMAKE_ARGS=$CMAKE_ARGS; ~10 min on 2 cores, once per build key)"
+    rm -rf "$dir.tmp"
+    "${pip[@]}" wheel --no-cache-dir --no-deps --no-binary llama-cpp-python -w "$dir.tmp" "$req"
+    mv "$dir.tmp" "$dir"
+  fi
+  "${pip[@]}" install -q --force-reinstall --no-deps "$dir"/llama_cpp_python-*.whl
+  echo "$key" > "$marker"
+}
+
+step "installing voice-agent and its models (llama-cpp-python is built from source once per build key)"
 extra=""
 (( dev )) && extra="[dev]"
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
+install_llama_cpp
 "${pip[@]}" install --progress-bar on -e ".${extra}"
 "${pip[@]}" install -q --no-deps -r requirements-nodeps.txt
 
