@@ -1,40 +1,61 @@
 """The direct model's parts, each against what it must equal: the streamed speech head
 against the whole reply, the torch SmolLM2 against llama.cpp on the same GGUF, and the
-voice's words and frames against the text."""
+voice's phoneme positions (the speech head's targets) against Whisper's ears."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import scipy.signal
 import torch
 
-from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, expand, frames_from_log
+from voice_agent.direct.chat import ChatTokens
+from voice_agent.direct.features import SpokenVoice
+from voice_agent.direct.pronounce import split_words, word_spans
+from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, frames_from_log, word_inputs
 from voice_agent.direct.voice import SpeechStream
+from voice_agent.evaluation import word_error_rate
 
 
-def test_streamed_voice_tokens_equal_the_whole_reply() -> None:
+@pytest.fixture(scope="module")
+def voice() -> SpokenVoice:
+    return SpokenVoice()
+
+
+def test_streamed_voice_tokens_equal_the_whole_reply(voice: SpokenVoice) -> None:
     torch.manual_seed(0)
-    head = SpeechHead(SpeechHeadConfig(width=32, dilations=(1, 2, 4), codes=64)).eval()
+    config = SpeechHeadConfig(width=32, codes=64, symbols=voice.pronouncer.symbols)
+    head = SpeechHead(config).eval()
     with torch.no_grad():
-        head.durations.bias.fill_(2.5)  # ~11 frames a token, enough to cross the look-ahead
-    hidden, embeds = torch.randn(9, 576), torch.randn(9, 576)
-    stream = SpeechStream(head)
-    streamed = [stream.push(h, e) for h, e in zip(hidden, embeds, strict=True)]
+        head.durations.bias.fill_(1.0)  # ~2 frames a position
+    chat = ChatTokens()
+    text = "Sure! The café in Paris opens at 9, and it's lovely."
+    ids = chat.ids(text)
+    pieces = [chat.piece(t) for t in ids]
+    hidden, embeds = torch.randn(len(ids), 576), torch.randn(len(ids), 576)
+    stream = SpeechStream(head, voice.pronouncer)
+    streamed = [stream.push(p, h, e) for p, h, e in zip(pieces, hidden, embeds, strict=True)]
     streamed.append(stream.finish())
+    words = split_words(text)
     with torch.no_grad():
-        tokens = head.tokens(hidden[None], embeds[None])[0]
-        counts = frames_from_log(head.log_frames(tokens))
-        whole = head.frame_logits(expand(tokens, counts)[None])[0].argmax(-1).numpy()
+        pronounced = voice.pronouncer.positions(words)
+        last, mean = word_inputs(hidden, embeds, word_spans(pieces))
+        vectors = head.words(last, mean)[torch.from_numpy(pronounced.owner)]
+        logits, log_frames = head(torch.from_numpy(pronounced.phonemes)[None], vectors[None])
+        whole = logits[0].argmax(-1).repeat_interleave(frames_from_log(log_frames[0])).numpy()
     assert sum(len(part) for part in streamed[:-1]) > 0  # some came out before the end
     np.testing.assert_array_equal(np.concatenate(streamed), whole)
-    assert stream.tokens_within(len(whole)) == 9  # every token is said by the end
+    assert stream.state.words == words
+    assert stream.words_within(len(whole)) == len(words)  # every word is said by the end
+    assert 0 < stream.words_within(len(whole) // 2) < len(words)
     stream.reset()
-    assert stream.state.hidden == [] and stream.state.emitted == 0
+    assert stream.state.pieces == [] and stream.state.emitted == 0
 
 
 def test_torch_smollm_agrees_with_llama_cpp() -> None:
     from llama_cpp import Llama
 
-    from voice_agent.direct.chat import ChatTokens, Message
+    from voice_agent.direct.chat import Message
     from voice_agent.direct.smollm import default_gguf, load_smollm
 
     chat = ChatTokens()
@@ -50,34 +71,29 @@ def test_torch_smollm_agrees_with_llama_cpp() -> None:
     assert int(ours[-1].argmax()) == int(reference[-1].argmax())
 
 
-def test_voice_frames_line_up_with_the_tokens() -> None:
-    from voice_agent.direct.alignment import spoken_tokens, word_frames
-    from voice_agent.direct.chat import ChatTokens
-    from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
-    from voice_agent.voice_tokens.halves import PiperHalves
+def test_the_voice_says_a_reply_from_its_word_by_word_positions(voice: SpokenVoice) -> None:
+    """The speech head's targets: every word phonemized on its own, through the voice's
+    text encoder into voice tokens, decode into speech Whisper understands."""
+    from voice_agent.models.asr import ASRConfig, WhisperASR
+    from voice_agent.voice_tokens.streaming import StreamingDecoder
 
-    halves, chat = PiperHalves(), ChatTokens()
-    tokenizer = VoiceTokenizer.load(default_tokenizer_path())
-    text = "The capital of Scotland is Edinburgh. It is lovely!"
-    ids = chat.ids(text)
-    spoken = spoken_tokens(halves, tokenizer, text, [chat.piece(t) for t in ids])
-    assert len(spoken.token_frames) == len(ids)
-    assert spoken.token_frames.sum() == len(spoken.codes)
-    pieces = [chat.piece(t).decode() for t in ids]
-    # "Edinburgh" lasts longer than "is"
+    text = "People in the Netherlands have 206 bones, **really**! What's up? 😀"
+    words = split_words(text)
+    spoken = voice(words)
+    owner = spoken.pronounced.owner
+    assert owner[0] == 0 and owner[-1] == len(words) - 1 and (np.diff(owner) >= 0).all()
+    assert ((spoken.codes == -100) == (spoken.durations == 0)).all()
+    frames = np.repeat(np.maximum(spoken.codes, 0), spoken.durations)
+    decoder = StreamingDecoder(voice.halves, voice.tokenizer)
+    audio = np.concatenate([decoder.push(frames[:, None]), decoder.flush()])
+    audio16k = scipy.signal.resample_poly(audio, 16_000, voice.halves.sample_rate)
+    heard = WhisperASR(ASRConfig()).transcribe_blocking(audio16k.astype(np.float32))
     assert (
-        spoken.token_frames[pieces.index(" Edinburgh")] > spoken.token_frames[pieces.index(" is")]
-    )
-    # espeak says "206" as several words and "in the" as one: the frames still line up
-    text = "People in the Netherlands have 206 bones."
-    frames, _ = word_frames(halves, text)
-    by_word = dict(zip(text.split(), frames, strict=True))
-    assert by_word["206"] > 2 * by_word["have"] and by_word["the"] < by_word["Netherlands"]
+        word_error_rate("People in the Netherlands have 206 bones, really! What's up?", heard) < 0.2
+    ), heard
 
 
-def test_words_line_up_across_joins_and_splits() -> None:
-    from voice_agent.direct.alignment import align_words
-
-    # text: "in" "the" "Netherlands" "206"; voice: "ɪnðə" "nɛðɜːləndz" "tuːhʌndɹɪd" "sɪks"
-    steps = align_words([2, 3, 11, 12], [4, 10, 10, 4])
-    assert steps == [(0, 2, 0, 1), (2, 3, 1, 2), (3, 4, 2, 4)]
+def test_words_are_split_at_ascii_spaces_in_bytes_and_text() -> None:
+    pieces = ["Voil", "à", " caf", "é", "\u00a0ok", " ", "…", "\n\n", "Bye"]
+    assert word_spans([p.encode() for p in pieces]) == [(0, 1), (2, 4), (6, 6), (8, 8)]
+    assert split_words("".join(pieces)) == ["Voilà", "café\u00a0ok", "…", "Bye"]

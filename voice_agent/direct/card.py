@@ -72,8 +72,9 @@ README's "Direct engine" section for the architecture.
 ## Files
 - `adapter.pt`: Whisper encoder frames (50/s, 384) stacked by 4 into SmolLM2's embeddings
   ({config["adapter"]}).
-- `speech_head.pt`: reply tokens' hidden states and embeddings into frames per token and one
-  voice token per frame ({config["speech_head"]}); voice tokenizer `{config.get("tokenizer")}`
+- `speech_head.pt`: the reply's phoneme positions (espeak, word by word, in the voice's ids)
+  with each word's LLM hidden state and token embeddings into one voice token and a length in
+  frames per position ({config["speech_head"]}); voice tokenizer `{config.get("tokenizer")}`
   (`models/voice_tokens/default.npz`).
 - `config.json`: both configurations and the instructions it was trained with.
 - `results.json`: the training run's figures; `eval.json`: the evaluation below.
@@ -86,9 +87,11 @@ README's "Direct engine" section for the architecture.
   distill speech1 plus `--extra-speech` prompts spoken by the same user voices: espeak-ng
   accents and variants, the Piper voice with speed perturbation, noise, reverb, telephone
   band); {hear.get("held_out_items", "?")} held out.
-- Speaking: {speak.get("train_items", "?")} teacher replies (distill text2 plus `--extra-replies`),
-  {speak.get("unaligned_items", 0)} left out because espeak's words could not be lined up;
-  {speak.get("held_out_items", "?")} held out.
+- Speaking: {speak.get("train_items", "?")} texts said by the assistant voice (distill text2,
+  plus `--extra-texts` bundled prompts and `--extra-replies` teacher replies), their targets
+  the voice's own text encoder over the same word-by-word phonemes (each position's prior
+  mean, tokenized, and its duration); {speak.get("unaligned_items", 0)} left out whose tokens
+  and words disagreed; {speak.get("held_out_items", "?")} held out.
 - Held out of all training: one bundled prompt in 20 (by the hash of its text) and the
   espeak variants f5 and m7; the evaluation uses only those.
 
@@ -99,7 +102,7 @@ On {results.get("machine", platform.machine())}: hearing {hear.get("steps", "?")
 {hear.get("seconds", 0) / 60:.0f} min, speaking {speak.get("steps", "?")} steps in
 {speak.get("seconds", 0) / 60:.0f} min (CPU, no GPU). Last held-out figures: hearing WER
 {hear.get("wer", nan):.3f} (greedy, {hear.get("held_out_items", "?")} utterances); speech
-head code accuracy {speak.get("accuracy", nan):.3f}, duration loss
+head voice-token accuracy per frame {speak.get("accuracy", nan):.3f}, duration loss
 {speak.get("duration_loss", nan):.3f}.
 
 ## Evaluation (`voice-agent eval-direct`, {report["items"]} held-out prompts, held-out voices)

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from voice_agent.direct.alignment import Unaligned
 from voice_agent.direct.features import Example, is_held_out, is_held_out_voice
+from voice_agent.direct.pronounce import Unaligned
 
 CHUNK = 100  # examples per cache file
 # Extra replies stop here: the speech head trains on 40-token windows anyway, and a long

@@ -4,7 +4,8 @@
 reads them instead of running Whisper's encoder, SmolLM2 and Piper again.
 - hear: the encoder frames of speech1 and the token ids of its prompt (what was said);
 - speak: the reply's token ids, SmolLM2's hidden states over them (in the chat the
-  teacher answered in), and the voice tokens of each frame with each token's frames.
+  teacher answered in), and the voice's phoneme positions of its words with each one's
+  frames and voice token (`pronounce`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from voice_agent.direct.alignment import Unaligned, spoken_tokens
 from voice_agent.direct.chat import ChatTokens, Message
+from voice_agent.direct.pronounce import (
+    Pronouncer,
+    SpokenPositions,
+    Unaligned,
+    split_words,
+    spoken_positions,
+    word_spans,
+)
 from voice_agent.direct.smollm import KV, SmolLM
 
 Example = dict[str, Any]
@@ -83,22 +91,55 @@ class ReplyStates:
         return hidden[0, len(context) :].to(torch.float16)
 
 
-def speak_example(row: dict, states: ReplyStates, halves: Any, tokenizer: Any) -> Example:
+SPEAK_FEATURES = "speak-positions"  # the speak stage's cache names (older caches differ)
+
+
+def speak_example(row: dict, states: ReplyStates, voice: Any) -> Example:
     chat = states.chat
     text = " ".join(row["text2"].split())
     reply = chat.ids(text)
-    spoken = spoken_tokens(halves, tokenizer, text, [chat.piece(t) for t in reply])
     history = [Message(m["role"], m["text"]) for m in row["history"]]
-    return {
+    example = {
         "id": row["id"],
         "prompt": row["prompt"],
         "held_out": is_held_out(row["prompt"]),
         "text": text,
         "ids": torch.tensor(reply),
         "hidden": states(states.context(history, row["text1"]), reply),
-        "codes": torch.from_numpy(spoken.codes.astype(np.int64)),
-        "token_frames": torch.from_numpy(spoken.token_frames.astype(np.int64)),
     }
+    return {**example, **speak_targets(example, chat, voice)}
+
+
+def speak_targets(example: Example, chat: ChatTokens, voice: Any) -> Example:
+    """What the voice makes of the reply (`SpokenVoice`): each word's tokens, the phoneme
+    positions and each one's word, frames and voice token."""
+    spans = word_spans([chat.piece(int(t)) for t in example["ids"]])
+    words = split_words(example["text"])
+    if len(spans) != len(words):
+        raise Unaligned(f"{len(spans)} words in the tokens, {len(words)} in the text")
+    spoken = voice(words)
+    return {
+        "spans": torch.tensor(spans, dtype=torch.long).reshape(-1, 2),
+        "phonemes": torch.from_numpy(spoken.pronounced.phonemes),
+        "owner": torch.from_numpy(spoken.pronounced.owner),
+        "durations": torch.from_numpy(spoken.durations.astype(np.int64)),
+        "codes": torch.from_numpy(spoken.codes),
+    }
+
+
+class SpokenVoice:
+    """The voice's phoneme positions of a reply's words, with their frames and tokens."""
+
+    def __init__(self, threads: int = 1) -> None:
+        from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
+        from voice_agent.voice_tokens.halves import PiperHalves
+
+        self.halves = PiperHalves(threads=threads)
+        self.tokenizer = VoiceTokenizer.load(default_tokenizer_path())
+        self.pronouncer = Pronouncer(self.halves.voice)
+
+    def __call__(self, words: list[str]) -> SpokenPositions:
+        return spoken_positions(self.halves, self.tokenizer, self.pronouncer, words)
 
 
 def cached(

@@ -24,6 +24,7 @@ from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
 from voice_agent.direct.chat import ChatTokens, Message
 from voice_agent.direct.hear import Hearing
 from voice_agent.direct.hearing import EncoderConfig, SpeechEncoder
+from voice_agent.direct.pronounce import Pronouncer
 from voice_agent.direct.smollm import KV, SmolLM, load_smollm
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
 from voice_agent.direct.voice import SpeechStream
@@ -86,12 +87,14 @@ class DirectModel:
         adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
         adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
         self.hearing = Hearing(self.lm, adapter.eval(), self.chat)
-        head_config = config["speech_head"]
-        head_config["dilations"] = tuple(head_config["dilations"])
+        head_config = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in config["speech_head"].items()
+        }
         head = SpeechHead(SpeechHeadConfig(**head_config))
         head.load_state_dict(_float(torch.load(path / "speech_head.pt")))
-        self.speech = SpeechStream(head.eval())
         self.halves = PiperHalves(threads=threads)
+        self.speech = SpeechStream(head.eval(), Pronouncer(self.halves.voice))
         tokenizer = VoiceTokenizer.load(default_tokenizer_path())
         if config.get("tokenizer") and config["tokenizer"] != tokenizer.id:
             raise ValueError(
@@ -142,7 +145,7 @@ class DirectModel:
         context = self.chat.conversation(history)
         out = self.lm(self.lm.embed_ids(torch.tensor([context])), cache=self._system(instructions))
         recent = list(context[-REPEAT_WINDOW:])
-        words = SpokenWords(self.chat, self.speech, self.halves.hop)
+        words = SpokenWords(self.speech, self.halves.hop)
         self.speech.reset()
         self.decoder.reset()
         for _ in range(sampling.max_tokens):
@@ -153,11 +156,10 @@ class DirectModel:
                 break
             embed = self.lm.embed_ids(torch.tensor([[token]]))
             out = self.lm(embed, cache=out.cache)
-            words.written.append(token)
-            if len(words.written) == 1:
+            if not self.speech.state.pieces:
                 yield Spoken("", _silence())  # the first answer token: a timing mark
             recent = [*recent[1 - REPEAT_WINDOW :], token]
-            codes = self.speech.push(out.hidden[0, -1], embed[0, 0])
+            codes = self.speech.push(self.chat.piece(token), out.hidden[0, -1], embed[0, 0])
             if len(codes) and len(audio := self.decoder.push(codes[:, None])):
                 yield Spoken(words.said_by(audio), audio)
         if stop.is_set():
@@ -194,30 +196,23 @@ def _silence() -> np.ndarray:
 
 
 class SpokenWords:
-    """Which of the written words a stretch of reply audio says: the words whose tokens'
-    frames it completes (the text runs a few tokens ahead of the audio, and a cut reply
-    must keep only what was heard)."""
+    """Which of the written words a stretch of reply audio says: the words whose phonemes
+    it completes (the text runs a few words ahead of the audio, and a cut reply must keep
+    only what was heard)."""
 
-    def __init__(self, chat: ChatTokens, speech: SpeechStream, hop: int) -> None:
-        self.chat, self.speech, self.hop = chat, speech, hop
-        self.written: list[int] = []
+    def __init__(self, speech: SpeechStream, hop: int) -> None:
+        self.speech, self.hop = speech, hop
         self.frames = 0  # frames of audio so far
-        self.said = ""  # text already given to audio
+        self.said = 0  # words already given to audio
 
     def said_by(self, audio: np.ndarray, final: bool = False) -> str:
         """The words `audio` (the next stretch of the reply) completes."""
         self.frames += len(audio) // self.hop
-        done = len(self.written) if final else self.speech.tokens_within(self.frames)
-        text = self.chat.text(self.written[:done])
-        going_on = (
-            done < len(self.written) and not self.chat.piece(self.written[done])[:1].isspace()
-        )
-        if not final and going_on and text.split():
-            text = text[: len(text) - len(text.split()[-1])]  # its last word is not over yet
-        new = text[len(self.said) :]
-        if len(text) > len(self.said):
-            self.said = text
-        return new.strip()
+        words = self.speech.state.words
+        done = len(words) if final else min(self.speech.words_within(self.frames), len(words))
+        new = words[self.said : done]
+        self.said = max(self.said, done)
+        return " ".join(new)
 
 
 def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -1,8 +1,8 @@
 """`voice-agent train-direct`: the small parts of the direct model, stage by stage.
 
 - hear: the speech adapter, through the frozen LLM (loss: the said words' tokens);
-- speak: the speech head over the LLM's hidden states of the teacher's replies (loss: each
-  frame's voice token, and each token's frames).
+- speak: the speech head over the phoneme positions of the teacher's replies and the LLM's
+  hidden states (loss: each position's voice token, and its frames).
 The run directory gets `adapter.pt`, `speech_head.pt` and `config.json` (what
 `DirectModel.load` reads), `log.jsonl`, `curves.png`, `results.json` and the feature cache.
 """
@@ -26,7 +26,9 @@ from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
 from voice_agent.direct.chat import ChatTokens
 from voice_agent.direct.config import TrainConfig
 from voice_agent.direct.features import (
+    SPEAK_FEATURES,
     ReplyStates,
+    SpokenVoice,
     cached,
     hear_example,
     shard_rows,
@@ -36,7 +38,7 @@ from voice_agent.direct.hear import Hearing
 from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
 from voice_agent.direct.smollm import SmolLM, load_smollm
-from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
+from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, word_inputs
 from voice_agent.evaluation import word_error_rate
 
 
@@ -117,85 +119,87 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     }
 
 
-CROP_TOKENS = 40  # long replies are trained on in windows (the head sees only a few tokens)
+CROP_POSITIONS = 256  # long replies are trained on in windows (the head sees a few words)
 
 
-def crop(example: dict, tokens: int = CROP_TOKENS) -> dict:
-    """A random window of `tokens` reply tokens and their frames (torch's generator, which
-    the loop seeds per step)."""
-    count = len(example["ids"])
-    if count <= tokens:
+def crop(example: dict, positions: int = CROP_POSITIONS) -> dict:
+    """A random window of `positions` phoneme positions (torch's generator, which the loop
+    seeds per step)."""
+    count = len(example["phonemes"])
+    if count <= positions:
         return example
-    start = int(torch.randint(0, count - tokens + 1, ()))
-    frames = example["token_frames"]
-    first = int(frames[:start].sum())
-    last = first + int(frames[start : start + tokens].sum())
+    start = int(torch.randint(0, count - positions + 1, ()))
+    window = slice(start, start + positions)
     return {
         **example,
-        "ids": example["ids"][start : start + tokens],
-        "hidden": example["hidden"][start : start + tokens],
-        "token_frames": frames[start : start + tokens],
-        "codes": example["codes"][first:last],
+        **{key: example[key][window] for key in ("phonemes", "owner", "durations", "codes")},
     }
 
 
 def speak_loss(
     head: SpeechHead, lm: SmolLM, batch: list[dict]
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(code cross-entropy, duration loss, code accuracy) with the teacher's durations."""
-    hidden = torch.nn.utils.rnn.pad_sequence([e["hidden"].float() for e in batch], batch_first=True)
-    embeds = torch.nn.utils.rnn.pad_sequence(
-        [lm.embed_ids(e["ids"]) for e in batch], batch_first=True
+    """(voice-token cross-entropy, duration loss, voice-token accuracy per frame)."""
+    rows = []
+    for example in batch:
+        hidden = example["hidden"].float()
+        spans = [tuple(span) for span in example["spans"].tolist()]
+        last, mean = word_inputs(hidden, lm.embed_ids(example["ids"]), spans)
+        rows.append(head.words(last, mean)[example["owner"]])
+    vectors = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True)
+    phonemes = torch.nn.utils.rnn.pad_sequence([e["phonemes"] for e in batch], batch_first=True)
+    durations = torch.nn.utils.rnn.pad_sequence(
+        [e["durations"] for e in batch], batch_first=True, padding_value=-1
     )
-    counts = torch.nn.utils.rnn.pad_sequence([e["token_frames"] for e in batch], batch_first=True)
-    mask = torch.nn.utils.rnn.pad_sequence(
-        [torch.ones(len(e["ids"]), dtype=torch.bool) for e in batch], batch_first=True
-    )
-    tokens = head.tokens(hidden, embeds)
-    duration = F.mse_loss(head.log_frames(tokens)[mask], torch.log1p(counts[mask].float()))
-    logits = head.frames(tokens, counts)
     codes = torch.nn.utils.rnn.pad_sequence(
         [e["codes"] for e in batch], batch_first=True, padding_value=-100
     )
-    codes = codes[:, : logits.shape[1]]
+    logits, log_frames = head(phonemes, vectors)
+    known = durations >= 0
+    duration = F.mse_loss(log_frames[known], torch.log1p(durations[known].float()))
     code_loss = F.cross_entropy(logits.transpose(1, 2), codes, ignore_index=-100)
-    known = codes != -100
-    accuracy = (logits.argmax(-1) == codes)[known].float().mean()
-    return code_loss, duration, accuracy
+    sounding = codes != -100
+    right = (logits.argmax(-1) == codes)[sounding].float()
+    weights = durations[sounding].float()  # a frame-weighted accuracy: what is heard
+    return code_loss, duration, (right * weights).sum() / weights.sum().clamp(min=1)
 
 
 def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, Any]:
-    from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
-    from voice_agent.voice_tokens.halves import PiperHalves
-
-    halves = PiperHalves(threads=config.threads)
-    tokenizer = VoiceTokenizer.load(default_tokenizer_path())
+    voice = SpokenVoice(threads=config.threads)
     states = ReplyStates(lm, chat, config.instructions or teacher_instructions(config.data))
+
+    def make(row: dict) -> dict:
+        return speak_example(row, states, voice)
+
     examples, unaligned = cached(
-        config.data,
-        config.out / "cache",
-        "speak",
-        lambda row: speak_example(row, states, halves, tokenizer),
-        config.progress,
+        config.data, config.out / "cache", SPEAK_FEATURES, make, config.progress
     )
     if config.extra_replies:
         from voice_agent.direct.extra import ReplyMaker, extra_examples
 
-        replies = ReplyMaker(
-            teacher(config.data), lambda row: speak_example(row, states, halves, tokenizer)
-        )
+        replies = ReplyMaker(teacher(config.data), make)
         examples += extra_examples(
-            config.out / "cache", "replies", config.extra_replies, replies, config.progress
+            config.out / "cache",
+            "replies-positions",
+            config.extra_replies,
+            replies,
+            config.progress,
         )
     if config.extra_texts:
         from voice_agent.direct.extra import TextMaker, extra_examples
 
-        texts = TextMaker(lambda row: speak_example(row, states, halves, tokenizer))
         examples += extra_examples(
-            config.out / "cache", "texts", config.extra_texts, texts, config.progress
+            config.out / "cache",
+            "texts-positions",
+            config.extra_texts,
+            TextMaker(make),
+            config.progress,
         )
     train_set, held_out = split(examples)
-    head = SpeechHead(SpeechHeadConfig(codes=tokenizer.spec.sizes[0]))
+    head_config = SpeechHeadConfig(
+        symbols=voice.pronouncer.symbols, codes=voice.tokenizer.spec.sizes[0]
+    )
+    head = SpeechHead(head_config)
     probe = held_out[: config.evaluate_items * 2]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
@@ -225,7 +229,8 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         "train_items": len(train_set),
         "held_out_items": len(held_out),
         "unaligned_items": unaligned,
-        "tokenizer": tokenizer.id,
+        "tokenizer": voice.tokenizer.id,
+        "speech_head": asdict(head_config),
         **last,
     }
 
@@ -260,7 +265,7 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         results_path.write_text(json.dumps(results, indent=2))
     model_config = {
         "adapter": asdict(AdapterConfig()),
-        "speech_head": asdict(SpeechHeadConfig()),
+        "speech_head": results.get("speak", {}).get("speech_head", asdict(SpeechHeadConfig())),
         "instructions": config.instructions or teacher_instructions(config.data),
         "tokenizer": results.get("speak", {}).get("tokenizer"),
     }

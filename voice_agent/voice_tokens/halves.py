@@ -142,7 +142,7 @@ class PiperHalves:
             )
 
         self._encoder, self._flow, self._decoder = session(encoder), session(flow), session(decoder)
-        self._voice = PiperVoice(session=self._encoder, config=self.config)
+        self.voice = PiperVoice(session=self._encoder, config=self.config)
         self.sample_rate: int = self.config.sample_rate
         self.hop: int = self._measure_hop()
         self.path = Path(path)
@@ -162,8 +162,8 @@ class PiperHalves:
     def sentences(self, text: str) -> list[list[int]]:
         """Phoneme ids of each sentence of `text`, as Piper speaks them."""
         return [
-            self._voice.phonemes_to_ids(phonemes)
-            for phonemes in self._voice.phonemize(text)
+            self.voice.phonemes_to_ids(phonemes)
+            for phonemes in self.voice.phonemize(text)
             if phonemes
         ]
 
