@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -87,7 +88,7 @@ class DirectModel:
         adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
         adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
         self.hearing = Hearing(self.lm, adapter.eval(), self.chat)
-        head_config = {
+        head_config: dict[str, Any] = {
             key: tuple(value) if isinstance(value, list) else value
             for key, value in config["speech_head"].items()
         }
