@@ -83,10 +83,13 @@ class Pronouncer:
 ASCII_SPACE = b" \t\n\r\x0b\x0c"
 
 
+_ASCII_SPACES = re.compile(f"[{re.escape(ASCII_SPACE.decode())}]+")
+
+
 def split_words(text: str) -> list[str]:
     """Words as the speech head counts them: split at ASCII whitespace only (a byte-level
     split must agree, and UTF-8 continuation bytes can look like unicode spaces)."""
-    return [w for w in re.split(r"[ \t\n\r\x0b\x0c]+", text) if w]
+    return [w for w in _ASCII_SPACES.split(text) if w]
 
 
 def word_spans(pieces: list[bytes]) -> list[tuple[int, int]]:
