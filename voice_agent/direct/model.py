@@ -7,6 +7,9 @@ One turn, blocking (the engine runs it in a worker thread):
    cascade's sampling settings, so its words are the cascade's;
 3. speak: every token's hidden state goes to the speech head as it is written; voice tokens
    go to Piper's decoder half chunk by chunk.
+
+The LLM runs in llama.cpp on the cascade's GGUF (`llama_lm.py`), which returns the hidden
+states the speech head reads; only the token embeddings are kept in torch.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ import torch
 
 from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
 from voice_agent.direct.chat import ChatTokens, Message
-from voice_agent.direct.hear import Hearing
+from voice_agent.direct.hear import MAX_HEARD_TOKENS
 from voice_agent.direct.hearing import EncoderConfig, SpeechEncoder
+from voice_agent.direct.llama_lm import LlamaSequence
 from voice_agent.direct.pronounce import Pronouncer
-from voice_agent.direct.smollm import KV, SmolLM, load_smollm
+from voice_agent.direct.smollm import default_gguf, load_token_embedding
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
 from voice_agent.direct.voice import SpeechStream
 
@@ -82,12 +86,17 @@ class DirectModel:
         config = json.loads((path / "config.json").read_text())
         self.path = path
         self.instructions: str = config["instructions"]
-        self.lm: SmolLM = load_smollm()
-        self.chat = ChatTokens()
+        gguf = default_gguf()
+        self.chat = ChatTokens(gguf)
+        # The LLM runs in llama.cpp: one sequence hears, the other keeps the conversation,
+        # so neither loses its cached prompt to the other.
+        self.listening = LlamaSequence(gguf, threads)
+        self.talking = LlamaSequence(gguf, threads)
+        self.embedding = load_token_embedding(gguf)  # the speech head reads token embeddings
         self.encoder = SpeechEncoder(EncoderConfig(threads=threads))
-        adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
-        adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
-        self.hearing = Hearing(self.lm, adapter.eval(), self.chat)
+        self.adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
+        self.adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
+        self.adapter.eval()
         head_config: dict[str, Any] = {
             key: tuple(value) if isinstance(value, list) else value
             for key, value in config["speech_head"].items()
@@ -112,22 +121,26 @@ class DirectModel:
             from voice_agent.models.asr import ASRConfig, WhisperASR
 
             self.asr = WhisperASR(ASRConfig(threads=threads))
-        self._prefixes: dict[str, list[KV]] = {}
 
+    @torch.no_grad()
     def hear(self, audio16k: np.ndarray) -> str:
+        """What the user said (text1): the adapted speech in the LLM's hearing prompt, read
+        back greedily, as `Hearing.transcribe` does in training."""
         if self.asr is not None:
             return self.asr.transcribe_blocking(audio16k)
-        frames = torch.from_numpy(self.encoder.encode(audio16k))
-        return self.chat.text(self.hearing.transcribe(frames)).strip()
-
-    def _system(self, instructions: str) -> list[KV]:
-        if instructions not in self._prefixes:
-            ids = self.chat.system(instructions)
-            with torch.no_grad():
-                self._prefixes = {
-                    instructions: self.lm(self.lm.embed_ids(torch.tensor([ids]))).cache
-                }
-        return self._prefixes[instructions]
+        frames = torch.from_numpy(self.encoder.encode(audio16k)).float()
+        speech = self.adapter(frames[None])[0].numpy()
+        self.listening.read(self.chat.before_speech())
+        self.listening.extend_embeddings(speech)
+        step = self.listening.extend(self.chat.after_speech())
+        said: list[int] = []
+        for _ in range(MAX_HEARD_TOKENS):
+            token = int(step.logits.argmax())
+            if token == self.chat.end:
+                break
+            said.append(token)
+            step = self.listening.extend([token])
+        return self.chat.text(said).strip()
 
     @torch.no_grad()
     def reply(
@@ -144,7 +157,7 @@ class DirectModel:
             sampling.seed if sampling.seed is not None else int(np.random.randint(2**31))
         )
         context = self.chat.conversation(history)
-        out = self.lm(self.lm.embed_ids(torch.tensor([context])), cache=self._system(instructions))
+        step = self.talking.read(self.chat.system(instructions) + context)
         recent = list(context[-REPEAT_WINDOW:])
         words = SpokenWords(self.speech, self.halves.hop)
         self.speech.reset()
@@ -152,15 +165,15 @@ class DirectModel:
         for _ in range(sampling.max_tokens):
             if stop.is_set():
                 return
-            token = self._next(out.hidden[0, -1], recent, sampling, generator)
+            token = _next(torch.from_numpy(step.logits), recent, sampling, generator)
             if token in (self.chat.end, END_OF_TEXT):
                 break
-            embed = self.lm.embed_ids(torch.tensor([[token]]))
-            out = self.lm(embed, cache=out.cache)
+            step = self.talking.extend([token])
             if not self.speech.state.pieces:
                 yield Spoken("", _silence())  # the first answer token: a timing mark
             recent = [*recent[1 - REPEAT_WINDOW :], token]
-            codes = self.speech.push(self.chat.piece(token), out.hidden[0, -1], embed[0, 0])
+            embed = self.embedding(torch.tensor(token))
+            codes = self.speech.push(self.chat.piece(token), torch.from_numpy(step.hidden), embed)
             if len(codes) and len(audio := self.decoder.push(codes[:, None])):
                 yield Spoken(words.said_by(audio), audio)
         if stop.is_set():
@@ -171,25 +184,25 @@ class DirectModel:
         audio = self.decoder.flush()
         yield Spoken(words.said_by(audio, final=True), audio)
 
-    def _next(
-        self,
-        hidden: torch.Tensor,
-        recent: list[int],
-        sampling: Sampling,
-        generator: torch.Generator,
-    ) -> int:
-        logits = self.lm.logits(hidden.float())
-        if sampling.repeat_penalty != 1.0 and recent:
-            seen = torch.tensor(sorted(set(recent)))
-            values = logits[seen]
-            logits[seen] = torch.where(
-                values > 0, values / sampling.repeat_penalty, values * sampling.repeat_penalty
-            )
-        if sampling.temperature <= 0:
-            return int(logits.argmax())
-        top = torch.topk(logits, sampling.top_k)
-        probs = torch.softmax(top.values / sampling.temperature, dim=-1)
-        return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
+
+def _next(
+    logits: torch.Tensor,
+    recent: list[int],
+    sampling: Sampling,
+    generator: torch.Generator,
+) -> int:
+    """The next token as llama.cpp's sampler would pick it: repeat penalty, top-k, temperature."""
+    if sampling.repeat_penalty != 1.0 and recent:
+        seen = torch.tensor(sorted(set(recent)))
+        values = logits[seen]
+        logits[seen] = torch.where(
+            values > 0, values / sampling.repeat_penalty, values * sampling.repeat_penalty
+        )
+    if sampling.temperature <= 0:
+        return int(logits.argmax())
+    top = torch.topk(logits, sampling.top_k)
+    probs = torch.softmax(top.values / sampling.temperature, dim=-1)
+    return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
 
 
 def _silence() -> np.ndarray:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -170,7 +171,6 @@ def default_gguf() -> Path:
 def load_smollm(path: Path | None = None, dtype: torch.dtype = torch.float32) -> SmolLM:
     """The GGUF's weights, dequantised, in a frozen `SmolLM` (eval mode, no gradients)."""
     from gguf import GGUFReader
-    from gguf.quants import dequantize
 
     reader = GGUFReader(str(path or default_gguf()))
 
@@ -187,11 +187,7 @@ def load_smollm(path: Path | None = None, dtype: torch.dtype = torch.float32) ->
         rope_base=field("llama.rope.freq_base"),
         norm_eps=field("llama.attention.layer_norm_rms_epsilon"),
     )
-    tensors = {}
-    for tensor in reader.tensors:
-        values = dequantize(tensor.data, tensor.tensor_type)
-        shape = tuple(int(n) for n in reversed(tensor.shape.tolist()))
-        tensors[tensor.name] = torch.from_numpy(np.array(values, np.float32).reshape(shape))
+    tensors = {tensor.name: _dequantized(tensor) for tensor in reader.tensors}
     config = LMConfig(**{**config.__dict__, "vocab": tensors["token_embd.weight"].shape[0]})
     model = SmolLM(config)
     names = {
@@ -215,3 +211,21 @@ def load_smollm(path: Path | None = None, dtype: torch.dtype = torch.float32) ->
     model.load_state_dict(state)
     model.to(dtype).eval().requires_grad_(False)
     return model
+
+
+def load_token_embedding(path: Path | None = None) -> nn.Embedding:
+    """Only the GGUF's token embeddings (frozen): all that serving needs of the LLM in torch,
+    beside llama.cpp (`llama_lm.py`)."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(path or default_gguf()))
+    tensor = next(t for t in reader.tensors if t.name == "token_embd.weight")
+    return nn.Embedding.from_pretrained(_dequantized(tensor), freeze=True)
+
+
+def _dequantized(tensor: Any) -> torch.Tensor:
+    from gguf.quants import dequantize
+
+    values = dequantize(tensor.data, tensor.tensor_type)
+    shape = tuple(int(n) for n in reversed(tensor.shape.tolist()))
+    return torch.from_numpy(np.array(values, np.float32).reshape(shape))

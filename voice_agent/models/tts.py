@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from voice_agent.models.onnx import session_options
 from voice_agent.models.workers import ModelWorker
 
 
@@ -89,10 +90,7 @@ class SeededNoiseSession:
     def __init__(self, model_path: str, threads: int, seeded: bool) -> None:
         import onnxruntime
 
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        options = session_options(threads)
         self.seeded = seeded
         model: Any = _with_noise_inputs(model_path) if seeded else model_path
         self._session = onnxruntime.InferenceSession(

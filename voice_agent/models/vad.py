@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from voice_agent.audio import MODEL_RATE
+from voice_agent.models.onnx import session_options
 
 WINDOW = 512  # samples per Silero step at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous window the model sees again
@@ -60,12 +61,9 @@ class SileroVAD:
     def __init__(self, path: Path | None = None) -> None:
         import onnxruntime
 
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(path or silero_model_path()),
-            sess_options=options,
+            sess_options=session_options(1),
             providers=["CPUExecutionProvider"],
         )
         self._sr = np.array(MODEL_RATE, dtype=np.int64)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from voice_agent.models.onnx import session_options
+
 CHANNELS = 192  # the latent width of Piper's VITS voices
 
 
@@ -131,9 +133,7 @@ class PiperHalves:
         )
         flow = extractor.extract_model([cut.prior_sample, cut.mask], [cut.latent])
         decoder = extractor.extract_model([cut.latent], [model.graph.output[0].name])
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = session_options(threads)
         providers = ["CPUExecutionProvider"]
 
         def session(part: Any) -> Any:
