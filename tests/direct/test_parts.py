@@ -116,3 +116,23 @@ def test_words_are_split_at_ascii_spaces_in_bytes_and_text() -> None:
     pieces = ["Voil", "à", " caf", "é", "\u00a0ok", " ", "…", "\n\n", "Bye"]
     assert word_spans([p.encode() for p in pieces]) == [(0, 1), (2, 4), (6, 6), (8, 8)]
     assert split_words("".join(pieces)) == ["Voilà", "café\u00a0ok", "…", "Bye"]
+
+
+def test_varied_prompts_swap_some_words_and_keep_the_sentence_shape() -> None:
+    from voice_agent.direct.extra import vary, vocabulary
+    from voice_agent.direct.features import is_held_out
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    words = vocabulary(ChatTokens())
+    assert len(words) > 5_000 and all(w.isalpha() and w.islower() for w in words)
+    rng = np.random.default_rng(0)
+    prompt = "Hey, how long do oranges last in the fridge?"
+    varied = [vary(prompt, words, rng) for _ in range(20)]
+    assert len(set(varied)) == 20  # a new sentence each time...
+    for text in varied:  # ...with the prompt's shape: as many words, the same punctuation
+        assert len(text.split()) == len(prompt.split()) and text[-1] == "?"
+        assert text.split()[0].endswith(",") and text[0].isupper()
+        assert 0 < word_error_rate(prompt, text) < 1
+    trainable = [p.text for p in load_prompts(bundled_prompts_path()) if not is_held_out(p.text)]
+    spoken = {w.strip("?.,!").lower() for text in trainable[:50] for w in text.split()}
+    assert {w for w in spoken if w.isalpha()} <= set(words)

@@ -294,6 +294,10 @@ def run(args: argparse.Namespace) -> int:
         return _train(args, rank, world, device, started)
     finally:
         if world > 1:
+            # Tearing gloo down while the peer is still saving aborted a rank at exit
+            # ("terminate called without an active exception"): leave together.
+            with contextlib.suppress(RuntimeError):
+                dist.barrier()
             dist.destroy_process_group()
 
 

@@ -49,6 +49,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "distill's user voices (~0.2 s each to make; default: %(default)s)",
     )
     parser.add_argument(
+        "--varied-speech",
+        type=int,
+        default=0,
+        help="hearing examples like --extra-speech with a share of each prompt's words swapped "
+        "for random English words, so the adapter must hear every word rather than recall a "
+        "training prompt (~0.2 s each to make; default: %(default)s)",
+    )
+    parser.add_argument(
         "--extra-replies",
         type=int,
         default=0,
@@ -155,6 +163,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         hear_lr=args.hear_lr,
         speak_lr=args.speak_lr,
         extra_speech=args.extra_speech,
+        varied_speech=args.varied_speech,
         extra_replies=args.extra_replies,
         extra_texts=args.extra_texts,
         save_every=args.save_every,

@@ -27,6 +27,7 @@ class TrainConfig:
     # Examples beyond the distillation items (see `direct.extra`): prompts spoken by the
     # distill's user voices for hearing, the teacher's text replies for speaking.
     extra_speech: int = 0
+    varied_speech: int = 0  # extra speech with random words swapped in
     extra_replies: int = 0
     extra_texts: int = 0
     instructions: str = ""  # the teacher's; read from the dataset's manifest when empty

@@ -5,6 +5,8 @@ speech1 and what was said; speaking needs only the teacher's reply text (its aud
 come from the voice itself). So:
 - extra speech: more prompts of the bundled set spoken exactly as `distill` speaks them
   (its planner, user voices and augmentation; another seed, so other draws), ~0.2 s each;
+- varied speech: the same, with a share of each prompt's words swapped for random English
+  words, so that hearing cannot be done by recalling the nearest training prompt;
 - extra replies: the teacher's replies to more prompts as text (the cascade's LLM with the
   dataset's instructions and settings, calculator included, cut at 60 tokens), ~1-6 s each;
 - extra texts: the prompts' own words as the assistant's (asked to say them), ~0.4 s each.
@@ -49,14 +51,20 @@ def extra_plans(start: int) -> Iterator[Any]:
 
 
 def extra_examples(
-    cache: Path, name: str, count: int, make: Callable[[Any], Example], progress: bool
+    cache: Path,
+    name: str,
+    count: int,
+    make: Callable[[Any], Example],
+    progress: bool,
+    first_plan: int = 0,
 ) -> list[Example]:
     examples: list[Example] = []
     chunks = -(-count // CHUNK)
     for chunk in tqdm(range(chunks), desc=f"extra {name}", unit="chunk", disable=not progress):
         path = cache / f"extra-{name}-{chunk:04d}.pt"
         if not path.exists():
-            plans = extra_plans(chunk * CHUNK * 2)  # two draws per slot: some are held out
+            # Two draws per slot: some are held out.
+            plans = extra_plans(first_plan + chunk * CHUNK * 2)
             made: list[Example] = []
             while len(made) < CHUNK:
                 try:
@@ -89,6 +97,70 @@ class SpeechMaker:
             "frames": torch.from_numpy(self.encoder.encode(speech)),
             "target": torch.tensor([*self.chat.ids(plan.prompt.text), self.chat.end]),
         }
+
+
+# Varied speech: the plans after the extra speech's (other voices and draws), and how many of
+# a prompt's words are swapped (a share drawn per prompt: some stay nearly natural).
+VARIED_FIRST_PLAN = 1_000_000
+VARIED_SHARE = (0.2, 0.6)
+VOCABULARY_TOKENS = 20_000  # the tokenizer's most frequent merges: words, not fragments
+
+
+class VariedSpeechMaker:
+    """speech1 of a plan whose prompt has some words swapped for random English words.
+
+    Trained on the bundled prompts alone, the adapter learned to recall the nearest training
+    prompt ("What was life like during the Inca Empire?" came out as "...the Renaissance?"):
+    held-out prompts were heard at a WER near 1. A sentence it cannot have seen makes it
+    hear each word."""
+
+    def __init__(self, speech: SpeechMaker, vocabulary: list[str]) -> None:
+        self.speech, self.vocabulary = speech, vocabulary
+
+    def __call__(self, plan: Any) -> Example:
+        from dataclasses import replace
+
+        rng = np.random.default_rng([plan.seed, VARIED_FIRST_PLAN])
+        text = vary(plan.prompt.text, self.vocabulary, rng)
+        example = self.speech(replace(plan, prompt=replace(plan.prompt, text=text)))
+        return {**example, "id": f"varied-{plan.index}"}
+
+
+def vary(text: str, vocabulary: list[str], rng: np.random.Generator) -> str:
+    """`text` with a random share (at least one) of its words replaced, keeping capitals and
+    punctuation."""
+    words = text.split(" ")
+    cores = [w.strip(".,!?;:\"'()") for w in words]
+    swappable = [i for i, core in enumerate(cores) if core.isalpha()]
+    if not swappable:
+        return text
+    count = max(1, round(rng.uniform(*VARIED_SHARE) * len(swappable)))
+    for i in rng.choice(swappable, size=min(count, len(swappable)), replace=False):
+        new = vocabulary[int(rng.integers(len(vocabulary)))]
+        if cores[i][0].isupper():
+            new = new.capitalize()
+        words[i] = words[i].replace(cores[i], new, 1)
+    return " ".join(words)
+
+
+def vocabulary(chat: Any) -> list[str]:
+    """English words to swap in: those of the trainable bundled prompts and the LLM
+    tokenizer's frequent whole-word tokens (held-out prompts contribute none)."""
+    from voice_agent.direct.features import is_held_out
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    words = {
+        core.lower()
+        for prompt in load_prompts(bundled_prompts_path())
+        if not is_held_out(prompt.text)
+        for core in (w.strip(".,!?;:\"'()") for w in prompt.text.split())
+        if core.isalpha()
+    }
+    for token in range(VOCABULARY_TOKENS):
+        piece = chat.piece(token)
+        if piece.startswith(b" ") and piece[1:].isalpha() and piece[1:].islower():
+            words.add(piece[1:].decode())
+    return sorted(w for w in words if len(w) > 1 or w in ("a", "i"))
 
 
 class TextMaker:

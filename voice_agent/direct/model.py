@@ -36,6 +36,7 @@ from voice_agent.direct.voice import SpeechStream
 
 MAX_REPLY_TOKENS = 120  # as the cascade's LLM
 REPEAT_WINDOW = 64  # llama.cpp's default penalty window
+HEARD_TOKENS_PER_SECOND = 8  # with room: fast speech is ~5
 END_OF_TEXT = 2  # SmolLM2's <|endoftext|>, which it sometimes writes instead of <|im_end|>
 
 
@@ -134,7 +135,7 @@ class DirectModel:
         self.listening.extend_embeddings(speech)
         step = self.listening.extend(self.chat.after_speech())
         said: list[int] = []
-        for _ in range(MAX_HEARD_TOKENS):
+        for _ in range(heard_token_limit(len(audio16k) / 16_000)):
             token = int(step.logits.argmax())
             if token == self.chat.end:
                 break
@@ -203,6 +204,13 @@ def _next(
     top = torch.topk(logits, sampling.top_k)
     probs = torch.softmax(top.values / sampling.temperature, dim=-1)
     return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
+
+
+def heard_token_limit(seconds: float) -> int:
+    """The most tokens a turn of `seconds` can hold: people say up to ~5 SmolLM2 tokens a
+    second, so an adapter that keeps writing past that is inventing (it can loop until
+    `MAX_HEARD_TOKENS`, which costs time and gives the answer a made-up question)."""
+    return min(MAX_HEARD_TOKENS, 4 + int(HEARD_TOKENS_PER_SECOND * seconds))
 
 
 def _silence() -> np.ndarray:

@@ -31,6 +31,7 @@ from voice_agent.direct.features import (
     SpokenVoice,
     cached,
     hear_example,
+    is_held_out,
     shard_rows,
     speak_example,
 )
@@ -89,10 +90,29 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
         examples += extra_examples(
             config.out / "cache", "speech", config.extra_speech, maker, config.progress
         )
+    if config.varied_speech:
+        from voice_agent.direct.extra import (
+            VARIED_FIRST_PLAN,
+            SpeechMaker,
+            VariedSpeechMaker,
+            extra_examples,
+            vocabulary,
+        )
+
+        varied = VariedSpeechMaker(SpeechMaker(encoder, chat), vocabulary(chat))
+        examples += extra_examples(
+            config.out / "cache",
+            "varied",
+            config.varied_speech,
+            varied,
+            config.progress,
+            VARIED_FIRST_PLAN,
+        )
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
     hearing = Hearing(lm, adapter, chat)
-    probe = held_out[: config.evaluate_items]
+    # Held-out prompts first: a held-out voice saying a trained prompt can be recalled.
+    probe = sorted(held_out, key=lambda e: not is_held_out(e["prompt"]))[: config.evaluate_items]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
         return {"loss": hearing.loss([e["frames"] for e in batch], [e["target"] for e in batch])}

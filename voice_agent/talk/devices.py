@@ -76,7 +76,7 @@ def _start_stream(
 
 def _stop_stream(stream: Any) -> None:
     if stream is not None:
-        stream.stop()
+        stream.abort()  # at once: stop() would first play out what the device still holds
         stream.close()
 
 
