@@ -136,3 +136,18 @@ def test_varied_prompts_swap_some_words_and_keep_the_sentence_shape() -> None:
     trainable = [p.text for p in load_prompts(bundled_prompts_path()) if not is_held_out(p.text)]
     spoken = {w.strip("?.,!").lower() for text in trainable[:50] for w in text.split()}
     assert {w for w in spoken if w.isalpha()} <= set(words)
+
+
+def test_a_reply_s_audio_holds_every_frame_its_speech_head_spoke() -> None:
+    """The last words' codes come out when the reply ends; their audio must be heard too."""
+    from voice_agent.direct.model import DirectModel, Sampling
+    from voice_agent.engines.base import Message
+
+    model = DirectModel(threads=2)
+    question = [Message("user", "Name three colors of the rainbow.")]
+    pieces = list(model.reply(model.instructions, question, Sampling(max_tokens=30)))
+    audio = np.concatenate([piece.audio for piece in pieces])
+    state = model.speech.state
+    assert state.finished and len(state.words) >= 3
+    assert len(audio) == state.ends[-1] * model.halves.hop
+    assert " ".join(p.text for p in pieces if p.text).split() == state.words

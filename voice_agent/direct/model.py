@@ -179,10 +179,10 @@ class DirectModel:
                 yield Spoken(words.said_by(audio), audio)
         if stop.is_set():
             return
-        codes = self.speech.finish()
-        if len(codes):
-            self.decoder.push(codes[:, None])
-        audio = self.decoder.flush()
+        # The last words' codes come out of `finish`: their audio is what this push makes
+        # final plus the flushed tail (dropping the push's lost the reply's last words).
+        audio = self.decoder.push(self.speech.finish()[:, None])
+        audio = np.concatenate([audio, self.decoder.flush()])
         yield Spoken(words.said_by(audio, final=True), audio)
 
 
