@@ -57,6 +57,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "training prompt (~0.2 s each to make; default: %(default)s)",
     )
     parser.add_argument(
+        "--hear-init",
+        type=Path,
+        default=None,
+        help="an adapter.pt to start the hearing stage from instead of random weights "
+        "(fine-tuning a shipped adapter on new data; default: none)",
+    )
+    parser.add_argument(
         "--extra-replies",
         type=int,
         default=0,
@@ -164,6 +171,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         speak_lr=args.speak_lr,
         extra_speech=args.extra_speech,
         varied_speech=args.varied_speech,
+        hear_init=args.hear_init,
         extra_replies=args.extra_replies,
         extra_texts=args.extra_texts,
         save_every=args.save_every,

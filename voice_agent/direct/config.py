@@ -28,6 +28,7 @@ class TrainConfig:
     # distill's user voices for hearing, the teacher's text replies for speaking.
     extra_speech: int = 0
     varied_speech: int = 0  # extra speech with random words swapped in
+    hear_init: Path | None = None  # an adapter.pt to start the hearing stage from
     extra_replies: int = 0
     extra_texts: int = 0
     instructions: str = ""  # the teacher's; read from the dataset's manifest when empty

@@ -110,6 +110,9 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
         )
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
+    if config.hear_init is not None:  # fine-tune a trained adapter (a checkpoint still wins)
+        state = torch.load(config.hear_init, weights_only=True)
+        adapter.load_state_dict({k: v.float() for k, v in state.items()})
     hearing = Hearing(lm, adapter, chat)
     # Held-out prompts first: a held-out voice saying a trained prompt can be recalled.
     probe = sorted(held_out, key=lambda e: not is_held_out(e["prompt"]))[: config.evaluate_items]
