@@ -197,7 +197,10 @@ def run_eval_command(args: argparse.Namespace) -> int:
         model = args.model or default_model_path()
         name = "eval.json" if args.hearing == "adapter" else f"eval-{args.hearing}.json"
         (model / name).write_text(json.dumps(report, indent=2))
-        (model / "README.md").write_text(card_text(model, report))
+        # The card's main figures are always the model's own hearing; Whisper's sit beside.
+        own = model / "eval.json"
+        main = json.loads(own.read_text()) if own.exists() else report
+        (model / "README.md").write_text(card_text(model, main))
         print(f"card: {model / 'README.md'}")
     print(f"report: {args.out / 'report.json'}; plot: {args.out / 'eval.png'}")
     return 0
