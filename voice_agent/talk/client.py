@@ -59,10 +59,6 @@ class TalkOptions:
     max_attempts: int = 6  # connection attempts before giving up (backoff 1, 2, 4… s)
 
 
-# Ctrl-C must end the client promptly, even when a busy server is slow to answer the close.
-CLOSE_TIMEOUT = aiohttp.ClientWSTimeout(ws_close=2.0)
-
-
 class ServerGone(Exception):
     """The connection ended; `refused` when the server said it is full."""
 
@@ -121,9 +117,7 @@ class TalkClient:
     async def _session(self, http: aiohttp.ClientSession) -> None:
         self.state.connection = "connecting"
         try:
-            self._ws = await http.ws_connect(
-                self.options.url, heartbeat=20, max_msg_size=0, timeout=CLOSE_TIMEOUT
-            )
+            self._ws = await http.ws_connect(self.options.url, heartbeat=20, max_msg_size=0)
         except (aiohttp.ClientError, OSError) as exc:
             raise ServerGone(f"cannot reach the server at {self.options.url} ({exc})") from None
         try:
