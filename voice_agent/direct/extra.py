@@ -104,6 +104,7 @@ class SpeechMaker:
 VARIED_FIRST_PLAN = 1_000_000
 VARIED_SHARE = (0.2, 0.6)
 VOCABULARY_TOKENS = 20_000  # the tokenizer's most frequent merges: words, not fragments
+PUNCTUATION = ".,!?;:\"'()"  # stripped from a word to find the word itself
 
 
 class VariedSpeechMaker:
@@ -130,7 +131,7 @@ def vary(text: str, vocabulary: list[str], rng: np.random.Generator) -> str:
     """`text` with a random share (at least one) of its words replaced, keeping capitals and
     punctuation."""
     words = text.split(" ")
-    cores = [w.strip(".,!?;:\"'()") for w in words]
+    cores = [w.strip(PUNCTUATION) for w in words]
     swappable = [i for i, core in enumerate(cores) if core.isalpha()]
     if not swappable:
         return text
@@ -153,7 +154,7 @@ def vocabulary(chat: Any) -> list[str]:
         core.lower()
         for prompt in load_prompts(bundled_prompts_path())
         if not is_held_out(prompt.text)
-        for core in (w.strip(".,!?;:\"'()") for w in prompt.text.split())
+        for core in (w.strip(PUNCTUATION) for w in prompt.text.split())
         if core.isalpha()
     }
     for token in range(VOCABULARY_TOKENS):

@@ -76,8 +76,6 @@ def _start_stream(
 
 def _stop_stream(stream: Any) -> None:
     if stream is not None:
-        # stop(), not abort(): PortAudio aborts by cancelling its callback thread, which can
-        # hang inside the ALSA PulseAudio plugin (a Ctrl-C that never exits, seen in CI).
         stream.stop()
         stream.close()
 
