@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterator
 
@@ -181,7 +182,10 @@ async def test_transport_cap_closes_only_that_socket(server: ServerProcess) -> N
     """Past twice the documented limit the socket closes with 1009; others are untouched."""
     bystander = await RealtimeConnection.connect(server.ws_url)
     async with aiohttp.ClientSession() as http:
-        ws = await http.ws_connect(server.ws_url)
+        # Compressed, the 3 MiB event is a few kilobytes on the wire, so the server reads all
+        # of it before refusing and its close frame cannot be lost to a TCP reset.
+        ws = await http.ws_connect(server.ws_url, compress=15)
+        assert ws.compress, "the server should accept permessage-deflate"
         await ws.receive()  # session.created
         await ws.send_str("x" * (3 * 1024 * 1024))
         message = await ws.receive()
@@ -189,6 +193,22 @@ async def test_transport_cap_closes_only_that_socket(server: ServerProcess) -> N
             message = await ws.receive()
         assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == 1009
+
+        # Uncompressed, the server refuses at the frame header and closes with the rest of the
+        # frame unread, so the kernel may reset the connection under the sender: both end it.
+        ws = await http.ws_connect(server.ws_url)
+        await ws.receive()  # session.created
+        with contextlib.suppress(ConnectionError):
+            await ws.send_str("x" * (3 * 1024 * 1024))
+        message = await ws.receive()
+        while message.type == aiohttp.WSMsgType.TEXT:
+            message = await ws.receive()
+        assert message.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.ERROR,
+        )
+        assert ws.closed
     try:
         await bystander.wait_for(ServerEvent.SESSION_CREATED)
         await assert_still_works(bystander)
