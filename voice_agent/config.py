@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from voice_agent.direct.config import HEARINGS
 from voice_agent.models.llm import LlamaConfig
 from voice_agent.realtime.protocol import SessionConfig
 from voice_agent.turns.limits import SessionLimits
@@ -27,7 +28,7 @@ class ServerConfig:
     llm_name: str = "default"  # model name sent to the --llm-url server
     tts_voice: str = ""  # Piper .onnx voice; empty: bundled en_US joe medium
     direct_model: str = ""  # directory of a trained direct model; empty: models/direct
-    direct_hearing: str = "adapter"  # adapter (the model's own) | whisper (Whisper's decoder)
+    direct_hearing: str = "ctc"  # ctc | llm (the model's own adapter) | whisper (its decoder)
     instructions: str = ""  # default system prompt; empty: the built-in one
     temperature: float = SessionConfig.temperature  # of new sessions
     llm_repeat_penalty: float = LlamaConfig.repeat_penalty
@@ -88,8 +89,9 @@ HELP: dict[str, str] = {
     "llm_name": "model name to ask the --llm-url server for",
     "tts_voice": "Piper voice .onnx file (default: bundled en_US joe medium)",
     "direct_model": "directory of the direct engine's trained model (default: models/direct)",
-    "direct_hearing": "how the direct engine hears: adapter (its trained speech adapter into the "
-    "LLM, no Whisper decoding) or whisper (Whisper's decoder writes what it heard)",
+    "direct_hearing": "how the direct engine reads what it heard off its trained speech adapter: "
+    "ctc (the tokens the adapted speech points at, fast) or llm (SmolLM2 repeats it back); or "
+    "whisper (Whisper's decoder writes it, for comparing)",
     "instructions": "default system prompt of new sessions",
     "temperature": "default sampling temperature of new sessions (0: greedy; a client's "
     "session.update still sets its own)",
@@ -162,8 +164,8 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
     for engine in config.engines:
         if engine not in ENGINES:
             raise SystemExit(f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-    if config.direct_hearing not in ("adapter", "whisper"):
-        raise SystemExit("error: --direct-hearing must be adapter or whisper")
+    if config.direct_hearing not in HEARINGS:
+        raise SystemExit(f"error: --direct-hearing must be one of {', '.join(HEARINGS)}")
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
     if not 0.0 <= config.temperature <= 2.0:

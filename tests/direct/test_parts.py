@@ -1,7 +1,7 @@
 """The direct model's parts, each against what it must equal: the streamed speech head
 against the whole reply, llama.cpp (serving) against the torch SmolLM2 (training) on the
-same GGUF, and the voice's phoneme positions (the speech head's targets) against Whisper's
-ears."""
+same GGUF, the voice's phoneme positions (the speech head's targets) against Whisper's
+ears, and the shipped model's hearing and speaking."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import scipy.signal
 import torch
 
 from voice_agent.direct.chat import ChatTokens
-from voice_agent.direct.features import SpokenVoice
+from voice_agent.direct.features import SpokenVoice, is_held_out
+from voice_agent.direct.hear import CTC_BLANK, read_ctc
+from voice_agent.direct.model import DirectModel
 from voice_agent.direct.pronounce import split_words, word_spans
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, frames_from_log, word_inputs
 from voice_agent.direct.voice import SpeechStream
@@ -21,6 +23,11 @@ from voice_agent.evaluation import word_error_rate
 @pytest.fixture(scope="module")
 def voice() -> SpokenVoice:
     return SpokenVoice()
+
+
+@pytest.fixture(scope="module")
+def shipped() -> DirectModel:
+    return DirectModel(threads=2)
 
 
 def test_streamed_voice_tokens_equal_the_whole_reply(voice: SpokenVoice) -> None:
@@ -138,12 +145,12 @@ def test_varied_prompts_swap_some_words_and_keep_the_sentence_shape() -> None:
     assert {w for w in spoken if w.isalpha()} <= set(words)
 
 
-def test_a_reply_s_audio_holds_every_frame_its_speech_head_spoke() -> None:
+def test_a_reply_s_audio_holds_every_frame_its_speech_head_spoke(shipped: DirectModel) -> None:
     """The last words' codes come out when the reply ends; their audio must be heard too."""
-    from voice_agent.direct.model import DirectModel, Sampling
+    from voice_agent.direct.model import Sampling
     from voice_agent.engines.base import Message
 
-    model = DirectModel(threads=2)
+    model = shipped
     question = [Message("user", "Name three colors of the rainbow.")]
     pieces = list(model.reply(model.instructions, question, Sampling(max_tokens=30)))
     audio = np.concatenate([piece.audio for piece in pieces])
@@ -151,3 +158,24 @@ def test_a_reply_s_audio_holds_every_frame_its_speech_head_spoke() -> None:
     assert state.finished and len(state.words) >= 3
     assert len(audio) == state.ends[-1] * model.halves.hop
     assert " ".join(p.text for p in pieces if p.text).split() == state.words
+
+
+def test_ctc_reading_merges_repeats_and_drops_blanks() -> None:
+    vocabulary = torch.randn(12, 16, generator=torch.Generator().manual_seed(0))
+    said = [3, 3, CTC_BLANK, 3, 7, 7, 7, CTC_BLANK, CTC_BLANK, 5]
+    speech = 2.5 * vocabulary[said]  # only the direction counts, not the length
+    assert read_ctc(speech, vocabulary, vocabulary.norm(dim=-1)) == [3, 3, 7, 5]
+
+
+def test_the_shipped_model_hears_a_held_out_prompt_in_a_held_out_voice(
+    shipped: DirectModel,
+) -> None:
+    from voice_agent.audio import resample
+    from voice_agent.direct.evaluate import EVAL_VOICES, as_served_turn
+    from voice_agent.models.voices import speak
+
+    prompt = "What was life like during the Roman Empire?"
+    assert is_held_out(prompt)
+    audio, rate = speak(prompt, EVAL_VOICES[1])
+    heard = shipped.hear(as_served_turn(resample(audio, rate, 16_000)))
+    assert word_error_rate(prompt, heard) <= 0.25, heard

@@ -71,7 +71,8 @@ class PulseAudio:
         """`voice-agent talk --no-ui` on these devices, its output in pipes."""
         process = subprocess.Popen(
             [sys.executable, "-m", "voice_agent", "talk", "--no-ui", *args],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**self.env, "PYTHONFAULTHANDLER": "1"},  # stacks on SIGABRT, for a hang
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.processes.append(process)  # type: ignore[arg-type]
         return process

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,11 @@ class Lines:
     def _read(self, stream: object) -> None:
         for line in stream:  # type: ignore[attr-defined]
             self.lines.append(line.rstrip("\n"))
+
+    def all(self) -> list[str]:
+        """Every line, once the process has closed its end (it has exited)."""
+        self._thread.join(timeout=30)
+        return self.lines
 
     def wait_for(self, prefix: str, count: int = 1, timeout: float = 90) -> list[str]:
         deadline = time.monotonic() + timeout
@@ -84,9 +91,21 @@ def wait_for_quiet(recording: Path, seconds: float = 0.6, timeout: float = 60.0)
         time.sleep(0.05)
 
 
-def stop(process: subprocess.Popen[str]) -> int:
-    process.send_signal(2)  # Ctrl-C, as a person would
-    return process.wait(timeout=20)
+def stop(process: subprocess.Popen[str], err: Lines) -> int:
+    process.send_signal(signal.SIGINT)  # Ctrl-C, as a person would
+    try:
+        code = process.wait(timeout=20)
+        if any(line.startswith("closing took over") for line in err.all()):
+            # It exited, as a person needs; where closing hung goes into the test report.
+            stacks = "\n".join(err.lines[-80:])
+            warnings.warn(f"the client's closing hung after Ctrl-C:\n{stacks}", stacklevel=2)
+        return code
+    except subprocess.TimeoutExpired:
+        # Where it hangs: SIGABRT makes the client's faulthandler print every thread's stack.
+        process.send_signal(signal.SIGABRT)
+        process.wait(timeout=20)
+        stacks = "\n".join(err.all()[-80:])
+        raise AssertionError(f"the client did not exit on Ctrl-C; its threads:\n{stacks}") from None
 
 
 async def test_scripted_file_mode(server: ServerProcess, tmp_path: Path) -> None:
@@ -123,7 +142,7 @@ async def test_a_spoken_turn_through_the_sound_devices(
     wait_for_quiet(capture)  # the reply's last half second is still playing at response.done
     recorder.terminate()
     recorder.wait(timeout=10)
-    assert stop(client) == 130
+    assert stop(client, err) == 130
     assert word_error_rate(QUESTION, said(you)) <= 0.25, you
     played, rate = read_wav(capture)
     assert rate == RATE and float(np.max(np.abs(played))) > 0.05, "nothing reached the speaker"
@@ -150,7 +169,7 @@ async def test_speaking_over_the_reply_silences_it(
     wait_for_quiet(capture)
     recorder.terminate()
     recorder.wait(timeout=10)
-    assert stop(client) == 130
+    assert stop(client, err) == 130
     first = out.wait_for("assistant: ", count=2)[0]
     assert "interrupted" in first, first
     assert word_error_rate(FOLLOW_UP, said(out.wait_for("you: ", count=2)[1])) <= 0.25

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -121,3 +123,17 @@ async def test_barge_in_before_any_audio_cancels_the_reply_in_progress() -> None
         await client._on_event(event)
     await client.barge_in()
     assert client.sent == [response_cancel()]
+
+
+def test_a_hung_close_after_ctrl_c_still_ends_the_process() -> None:
+    """Closing that never returns (a stuck sound device) must not keep the prompt away."""
+    hang = (
+        "import threading\n"
+        "from voice_agent.talk.main import _exit_anyway_after\n"
+        "_exit_anyway_after(0.2)\n"
+        "threading.Event().wait()\n"  # closing that never returns
+    )
+    done = subprocess.run([sys.executable, "-c", hang], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130
+    assert "closing took over" in done.stderr
+    assert 'File "<string>", line 4' in done.stderr  # where it was stuck

@@ -19,26 +19,44 @@ def parameters(path: Path) -> int:
     return sum(v.numel() for name in names for v in torch.load(path / name).values())
 
 
+OTHER_HEARINGS = {
+    "llm": "SmolLM2 reads the adapted speech back (`--direct-hearing llm`)",
+    "whisper": "Whisper's decoder hears (`--direct-hearing whisper`)",
+}
+
+
 def comparison(model: Path, report: dict[str, Any]) -> str:
-    """The same evaluation with Whisper's decoder hearing, when `eval-whisper.json` is there."""
-    path = model / "eval-whisper.json"
-    if not path.exists():
+    """The same evaluation with the other hearings, those with an `eval-<hearing>.json`."""
+    others = {
+        hearing: json.loads(path.read_text())
+        for hearing in OTHER_HEARINGS
+        if (path := model / f"eval-{hearing}.json").exists()
+    }
+    if not others:
         return ""
-    other = json.loads(path.read_text())
     keys = [
         ("hearing_mean_wer", "hearing: mean WER of text1"),
         ("relevance_mean_similarity", "relevance: similarity to the cascade"),
         ("relevance_ratio", "relevance / ceiling"),
         ("intelligibility_median_wer", "intelligibility: median WER of its audio"),
         ("rtf_median", "real-time factor (median)"),
+        ("hear_median_s", "hearing time (median, s)"),
         ("first_audio_median_s", "end of turn to first audio (s)"),
     ]
-    rows = "\n".join(f"| {name} | {report[key]} | {other[key]} |" for key, name in keys)
+    rows = "\n".join(
+        f"| {name} | {report.get(key)} | "
+        + " | ".join(str(other.get(key)) for other in others.values())
+        + " |"
+        for key, name in keys
+    )
+    notes = "\n".join(f"- {hearing}: {OTHER_HEARINGS[hearing]}" for hearing in others)
     return f"""
-### With Whisper's decoder hearing (`--direct-hearing whisper`), same prompts and voices
+### Other hearings, same prompts and voices
 
-| figure | adapter (shipped default) | Whisper hears |
-|---|---|---|
+{notes}
+
+| figure | ctc (shipped default) | {" | ".join(others)} |
+|---|---|{"---|" * len(others)}
 {rows}
 """
 
@@ -48,19 +66,21 @@ def card_text(model: Path, report: dict[str, Any]) -> str:
     config = json.loads((model / "config.json").read_text())
     hear, speak = results.get("hear", {}), results.get("speak", {})
     r = report
+    nan = float("nan")
     bars = [
         ("intelligibility: median WER of its audio vs its own text", "≤ 0.10",
          f"{r['intelligibility_median_wer']:.3f} (mean {r['intelligibility_mean_wer']:.3f})"),
         ("relevance: mean MiniLM similarity to the cascade's reply", "≥ 0.75 × ceiling",
          f"{report['relevance_mean_similarity']:.3f} = {report['relevance_ratio']:.2f} × ceiling "
          f"{report['relevance_ceiling']:.3f}; floor {report['relevance_floor']:.3f}"),
-        ("hearing: mean WER of text1 vs the prompt", "(Whisper beside it)",
-         f"{report['hearing_mean_wer']:.3f} (Whisper tiny.en: {report['whisper_mean_wer']:.3f})"),
+        ("hearing: WER of text1 vs the prompt, median / mean", "(Whisper beside it)",
+         f"{report.get('hearing_median_wer', nan):.3f} / {report['hearing_mean_wer']:.3f} "
+         f"(Whisper tiny.en: {report.get('whisper_median_wer', nan):.3f} / "
+         f"{report['whisper_mean_wer']:.3f})"),
         ("generation real-time factor (median)", "≤ 0.5", f"{report['rtf_median']:.3f}"),
         ("end of turn to first audio in eval-direct (median, s)", "",
          f"{r['first_audio_median_s']:.3f}"),
     ]  # fmt: skip
-    nan = float("nan")
     rows = "\n".join(f"| {name} | {bar} | {value} |" for name, bar, value in bars)
     return f"""# Direct model `{model.name}`
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from voice_agent.direct.config import STAGES, TrainConfig
+from voice_agent.direct.config import HEARINGS, STAGES, TrainConfig
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,9 +125,10 @@ def add_direct_commands(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--seed", type=int, default=0, help="which prompts, and sampling")
     evaluate.add_argument(
         "--hearing",
-        choices=("adapter", "whisper"),
-        default="adapter",
-        help="adapter: the model's own hearing (default); whisper: Whisper's decoder writes text1",
+        choices=HEARINGS,
+        default=HEARINGS[0],
+        help="how text1 is read: ctc (the adapter's frames as tokens, default), llm (SmolLM2 "
+        "repeats the adapted speech back), whisper (Whisper's decoder)",
     )
     evaluate.add_argument(
         "--card",
@@ -195,9 +196,9 @@ def run_eval_command(args: argparse.Namespace) -> int:
         from voice_agent.direct.card import card_text
 
         model = args.model or default_model_path()
-        name = "eval.json" if args.hearing == "adapter" else f"eval-{args.hearing}.json"
+        name = "eval.json" if args.hearing == HEARINGS[0] else f"eval-{args.hearing}.json"
         (model / name).write_text(json.dumps(report, indent=2))
-        # The card's main figures are always the model's own hearing; Whisper's sit beside.
+        # The card's main figures are always the default hearing's; the others sit beside.
         own = model / "eval.json"
         main = json.loads(own.read_text()) if own.exists() else report
         (model / "README.md").write_text(card_text(model, main))

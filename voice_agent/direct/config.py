@@ -1,4 +1,4 @@
-"""Settings of a direct-model training run (no torch here: the CLI reads them at start)."""
+"""Settings of the direct model (no torch here: the CLIs read them at start)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STAGES = ("hear", "speak")
+
+# How text1 is read off the trained adapter's frames: "ctc", their nearest tokens (fast, the
+# default), or "llm", SmolLM2 repeats them back; or "whisper": Whisper's decoder writes it,
+# as the cascade's ASR does (for comparing).
+HEARINGS = ("ctc", "llm", "whisper")
 
 
 @dataclass(frozen=True)

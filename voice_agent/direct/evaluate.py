@@ -1,7 +1,8 @@
 """`voice-agent eval-direct`: the direct model on held-out prompts in held-out voices.
 
 Each prompt (held out of training by its hash) is spoken by a user voice no training item
-used (espeak variants f5 and m7); then, per item:
+used (espeak variants f5 and m7), with the silence a served turn holds around it (the VAD's
+prefix padding before, its silence wait after); then, per item:
 - hearing: WER of the model's text1 against the prompt, next to Whisper's (the cascade's ASR);
 - intelligibility: Whisper's WER of the model's reply audio against the reply's own text;
 - relevance: all-MiniLM-L6-v2 cosine similarity of the model's reply to the cascade's reply
@@ -31,6 +32,7 @@ from voice_agent.direct.features import is_held_out
 from voice_agent.direct.model import DirectModel, Sampling
 from voice_agent.evaluation import word_error_rate
 from voice_agent.models.voices import Voice, speak
+from voice_agent.realtime.protocol import TurnDetection
 
 EVAL_VOICES = (
     Voice("espeak-en-us+f5", "espeak", "en-us+f5", 150, 50),
@@ -38,6 +40,15 @@ EVAL_VOICES = (
     Voice("espeak-en-gb-x-rp+f5", "espeak", "en-gb-x-rp+f5", 140, 60),
     Voice("espeak-en-us+m7", "espeak", "en-us+m7", 170, 35),
 )
+
+
+def as_served_turn(speech16k: np.ndarray) -> np.ndarray:
+    """The speech as the server commits it with default turn detection: with the prefix
+    padding before it and the silence that ended the turn after it (here, digital silence)."""
+    turn = TurnDetection()
+    before = np.zeros(turn.prefix_padding_ms * 16, np.float32)
+    after = np.zeros(turn.silence_duration_ms * 16, np.float32)
+    return np.concatenate([before, np.asarray(speech16k, np.float32), after])
 
 
 def held_out_prompts(count: int, seed: int) -> list[str]:
@@ -73,7 +84,7 @@ def run_eval(
     count: int,
     seed: int,
     threads: int,
-    hearing: str = "adapter",
+    hearing: str = "ctc",
 ) -> dict:
     from voice_agent.config import ServerConfig
     from voice_agent.direct.similarity import SentenceEmbedder
@@ -90,7 +101,7 @@ def run_eval(
     for index, prompt in enumerate(tqdm(prompts, desc="eval-direct", unit="prompt")):
         voice = EVAL_VOICES[index % len(EVAL_VOICES)]
         audio, rate = speak(prompt, voice)
-        speech1 = resample(audio, rate, 16_000)
+        speech1 = as_served_turn(resample(audio, rate, 16_000))
         started = time.monotonic()
         text1 = model.hear(speech1)
         heard_at = time.monotonic()
@@ -168,7 +179,9 @@ def summarise(items: list[dict], floor: list[float]) -> dict[str, Any]:
         "relevance_floor": round(statistics.fmean(floor), 4),
         "relevance_ratio": round(mean("similarity") / ceiling, 4) if ceiling else None,
         "hearing_mean_wer": mean("text1_wer"),
+        "hearing_median_wer": median("text1_wer"),
         "whisper_mean_wer": mean("whisper_text1_wer"),
+        "whisper_median_wer": median("whisper_text1_wer"),
         "rtf_median": median("rtf"),
         "first_audio_median_s": median("first_audio_s"),
         "hear_median_s": median("hear_s"),

@@ -1,8 +1,9 @@
 """The direct model at run time: hear a turn, then answer it in voice tokens and audio.
 
 One turn, blocking (the engine runs it in a worker thread):
-1. hear: Whisper's encoder frames of the turn, adapted into SmolLM2, which says what it
-   heard (text1: the inner monologue's first part, and the user's transcript);
+1. hear: Whisper's encoder frames of the turn, adapted into SmolLM2's embedding space and
+   read as the tokens they point at (text1: the inner monologue's first part, and the
+   user's transcript);
 2. think: SmolLM2 answers the chat (instructions, history, text1) token by token, with the
    cascade's sampling settings, so its words are the cascade's;
 3. speak: every token's hidden state goes to the speech head as it is written; voice tokens
@@ -26,7 +27,8 @@ import torch
 
 from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
 from voice_agent.direct.chat import ChatTokens, Message
-from voice_agent.direct.hear import MAX_HEARD_TOKENS
+from voice_agent.direct.config import HEARINGS
+from voice_agent.direct.hear import MAX_HEARD_TOKENS, read_ctc
 from voice_agent.direct.hearing import EncoderConfig, SpeechEncoder
 from voice_agent.direct.llama_lm import LlamaSequence
 from voice_agent.direct.pronounce import Pronouncer
@@ -62,21 +64,14 @@ class Sampling:
     seed: int | None = None
 
 
-HEARINGS = ("adapter", "whisper")
-
-
 class DirectModel:
-    """`hearing`: "adapter" (the trained speech adapter into the LLM: text1 is the model's own)
-    or "whisper" (Whisper's decoder writes text1, as the cascade's ASR does: for comparing,
-    and while the adapter is undertrained)."""
-
-    def __init__(
-        self, path: Path | None = None, threads: int = 2, hearing: str = "adapter"
-    ) -> None:
+    def __init__(self, path: Path | None = None, threads: int = 2, hearing: str = "ctc") -> None:
         from voice_agent.voice_tokens.codebook import VoiceTokenizer, default_tokenizer_path
         from voice_agent.voice_tokens.halves import PiperHalves
         from voice_agent.voice_tokens.streaming import StreamingDecoder
 
+        if hearing not in HEARINGS:
+            raise ValueError(f"unknown hearing {hearing!r}; one of {', '.join(HEARINGS)}")
         path = path or default_model_path()
         if not (path / "config.json").exists():
             raise FileNotFoundError(
@@ -89,11 +84,12 @@ class DirectModel:
         self.instructions: str = config["instructions"]
         gguf = default_gguf()
         self.chat = ChatTokens(gguf)
-        # The LLM runs in llama.cpp: one sequence hears, the other keeps the conversation,
-        # so neither loses its cached prompt to the other.
-        self.listening = LlamaSequence(gguf, threads)
+        # The LLM runs in llama.cpp. One sequence keeps the conversation; when the LLM
+        # hears, another holds the hearing prompt, so neither loses its cache to the other.
         self.talking = LlamaSequence(gguf, threads)
+        self.listening = LlamaSequence(gguf, threads) if hearing == "llm" else None
         self.embedding = load_token_embedding(gguf)  # the speech head reads token embeddings
+        self.embedding_norms = self.embedding.weight.norm(dim=-1)
         self.encoder = SpeechEncoder(EncoderConfig(threads=threads))
         self.adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
         self.adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
@@ -114,8 +110,6 @@ class DirectModel:
             )
         self.decoder = StreamingDecoder(self.halves, tokenizer)
         self.sample_rate: int = self.halves.sample_rate
-        if hearing not in HEARINGS:
-            raise ValueError(f"unknown hearing {hearing!r}; one of {', '.join(HEARINGS)}")
         self.hearing_kind = hearing
         self.asr = None
         if hearing == "whisper":
@@ -125,12 +119,17 @@ class DirectModel:
 
     @torch.no_grad()
     def hear(self, audio16k: np.ndarray) -> str:
-        """What the user said (text1): the adapted speech in the LLM's hearing prompt, read
-        back greedily, as `Hearing.transcribe` does in training."""
+        """What the user said (text1), read as `hearing` says: off the adapted speech as CTC
+        (`Hearing.read_ctc` in training), or by the LLM (`Hearing.transcribe`)."""
         if self.asr is not None:
             return self.asr.transcribe_blocking(audio16k)
         frames = torch.from_numpy(self.encoder.encode(audio16k)).float()
-        speech = self.adapter(frames[None])[0].numpy()
+        adapted = self.adapter(frames[None])[0]
+        if self.hearing_kind == "ctc":
+            heard = read_ctc(adapted, self.embedding.weight, self.embedding_norms)
+            return self.chat.text(heard).strip()
+        assert self.listening is not None
+        speech = adapted.numpy()
         self.listening.read(self.chat.before_speech())
         self.listening.extend_embeddings(speech)
         step = self.listening.extend(self.chat.after_speech())

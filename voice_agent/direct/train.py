@@ -15,6 +15,7 @@ import platform
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,12 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     def evaluate() -> dict[str, float]:
         if not probe:
             return {}
-        errors = [
-            word_error_rate(e["prompt"], chat.text(hearing.transcribe(e["frames"]))) for e in probe
-        ]
-        return {"wer": round(sum(errors) / max(1, len(errors)), 4)}
+
+        def wer(read: Callable[[torch.Tensor], list[int]]) -> float:
+            errors = [word_error_rate(e["prompt"], chat.text(read(e["frames"]))) for e in probe]
+            return round(sum(errors) / len(errors), 4)
+
+        return {"wer": wer(hearing.transcribe), "ctc_wer": wer(hearing.read_ctc)}
 
     last = train(
         "hear", adapter, train_set, step, evaluate, loop_config(config, "hear"), config.out

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +26,7 @@ from voice_agent.talk.ui import PlainOutput, render
 
 QUIET_AFTER_FILES_S = 2.0  # scripted mode ends this long after the last reply, once input ran out
 SCRIPT_GRACE_S = 120.0  # scripted mode gives up this long after its input ran out
+EXIT_GRACE_S = 5.0  # after Ctrl-C, closing gets this long; then the process ends anyway
 
 
 def add_talk_arguments(commands: argparse._SubParsersAction) -> None:
@@ -128,6 +132,9 @@ async def _talk(args: argparse.Namespace, options: TalkOptions) -> int:
                     plain.notice(state)
                 if scripted and _script_finished(mic, state):
                     break
+    except asyncio.CancelledError:  # Ctrl-C: what closes below must not keep the process
+        _exit_anyway_after(EXIT_GRACE_S)
+        raise
     finally:
         session.cancel()
         try:
@@ -139,6 +146,23 @@ async def _talk(args: argparse.Namespace, options: TalkOptions) -> int:
         assert isinstance(speaker, RecordingSpeaker)
         write_wav(args.output_file, speaker.recording(), speaker.rate)
     return 0
+
+
+def _exit_anyway_after(seconds: float) -> None:
+    """End the process after `seconds` if it has not ended by then. Closing waits on others
+    (PortAudio's device threads, the server's reply to the WebSocket close, the sound
+    library's exit handler), and a person who pressed Ctrl-C must get the prompt back: say
+    where it was stuck, for a bug report, and exit as Ctrl-C does."""
+
+    def expire() -> None:
+        print(f"closing took over {seconds:g} s; stuck in:", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(sys.stderr, all_threads=True)
+        print("bye", file=sys.stderr, flush=True)
+        os._exit(130)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True  # a process that closes in time does not wait for it
+    timer.start()
 
 
 def _script_finished(mic: object, state: TalkState) -> bool:
