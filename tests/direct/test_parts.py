@@ -97,6 +97,38 @@ def test_llama_cpp_serves_the_torch_smollm_it_was_trained_on() -> None:
     sequence.close()
 
 
+def test_a_draft_changes_how_fast_greedy_decoding_reads_not_what() -> None:
+    """Hearing checks its CTC reading as a draft of the LLM's greedy one: right, wrong,
+    shifted or empty, the draft must leave the words and the cached positions as they were."""
+    from voice_agent.direct.chat import Message
+    from voice_agent.direct.llama_lm import LlamaSequence, greedy_with_draft
+    from voice_agent.direct.smollm import default_gguf
+
+    chat = ChatTokens()
+    prompt = chat.system("Repeat what the user said.") + chat.conversation(
+        [Message("user", "The quick brown fox jumps over the lazy dog near the river bank.")]
+    )
+    sequence = LlamaSequence(default_gguf(), threads=2, context=256)
+    step, expected = sequence.read(prompt), []
+    while len(expected) < 24 and (token := int(step.logits.argmax())) != chat.end:
+        expected.append(token)
+        step = sequence.extend([token])
+    assert len(expected) >= 8
+    drafts = {
+        "right": expected,
+        "empty": [],
+        "one wrong": [*expected[:4], 1234, *expected[5:]],
+        "one extra": [*expected[:3], 999, *expected[3:]],
+        "one missing": [*expected[:6], *expected[7:]],
+        "unrelated": chat.ids(" Completely different words entirely, nothing alike at all."),
+    }
+    for name, draft in drafts.items():
+        step = sequence.read(prompt)
+        assert greedy_with_draft(sequence, step, draft, chat.end, 24) == expected, name
+        assert len(sequence) == len(prompt) + len(expected), name
+    sequence.close()
+
+
 def test_the_voice_says_a_reply_from_its_word_by_word_positions(voice: SpokenVoice) -> None:
     """The speech head's targets: every word phonemized on its own, through the voice's
     text encoder into voice tokens, decode into speech Whisper understands."""

@@ -81,6 +81,23 @@ class LlamaSequence:
         assert step is not None, "nothing to extend with"
         return step
 
+    def extend_scored(self, ids: list[int]) -> np.ndarray:
+        """Append tokens in one batch; the next-token logits after each of them (ids x
+        vocab), to check a guessed continuation in one pass. No hidden states."""
+        self._check_room(len(ids))
+        self._api.llama_set_embeddings(self._llama.ctx, False)
+        try:
+            self._batch(ids, None, every=True)
+        finally:
+            self._api.llama_set_embeddings(self._llama.ctx, True)
+        ctx, api = self._llama.ctx, self._api
+        return np.stack(
+            [
+                np.ctypeslib.as_array(api.llama_get_logits_ith(ctx, i), (self.vocab,)).copy()
+                for i in range(len(ids))
+            ]
+        )
+
     def extend_embeddings(self, rows: np.ndarray) -> Step:
         """Append positions given as input embeddings (rows x width, e.g. adapted speech)."""
         step = None
@@ -96,13 +113,16 @@ class LlamaSequence:
             self._api.llama_memory_seq_rm(memory, 0, length, -1)
             del self._keys[length:]
 
-    def _decode(self, ids: list[int] | None, rows: np.ndarray | None) -> Step:
-        count = len(ids) if ids is not None else len(rows)  # type: ignore[arg-type]
+    def _check_room(self, count: int) -> None:
         if len(self._keys) + count > self.context:
             raise ValueError(
                 f"the conversation needs {len(self._keys) + count} positions; "
                 f"the direct model's context holds {self.context}"
             )
+
+    def _decode(self, ids: list[int] | None, rows: np.ndarray | None) -> Step:
+        count = len(ids) if ids is not None else len(rows)  # type: ignore[arg-type]
+        self._check_room(count)
         # Only the last position's outputs are wanted. With hidden states switched on,
         # llama.cpp would compute every position's logits (49k each), so the positions
         # before the last are read with them off.
@@ -120,8 +140,8 @@ class LlamaSequence:
         logits = np.ctypeslib.as_array(api.llama_get_logits_ith(ctx, -1), (self.vocab,))
         return Step(hidden.copy(), logits.copy())
 
-    def _batch(self, ids: list[int] | None, rows: np.ndarray | None) -> None:
-        """Decode the next positions; the last of them gives outputs."""
+    def _batch(self, ids: list[int] | None, rows: np.ndarray | None, every: bool = False) -> None:
+        """Decode the next positions; the last of them gives outputs (`every`: all do)."""
         api = self._api
         count = len(ids) if ids is not None else len(rows)  # type: ignore[arg-type]
         batch = api.llama_batch_init(count, 0 if rows is None else self.width, 1)
@@ -132,7 +152,7 @@ class LlamaSequence:
                 batch.pos[i] = first + i
                 batch.n_seq_id[i] = 1
                 batch.seq_id[i][0] = 0
-                batch.logits[i] = i == count - 1
+                batch.logits[i] = every or i == count - 1
             if ids is not None:
                 for i, token in enumerate(ids):
                     batch.token[i] = token
@@ -147,3 +167,35 @@ class LlamaSequence:
 
     def close(self) -> None:
         self._llama.close()
+
+
+def greedy_with_draft(
+    sequence: LlamaSequence, step: Step, draft: list[int], end: int, limit: int
+) -> list[int]:
+    """The tokens greedy decoding writes after `step` (up to `end` or `limit` tokens), with a
+    guess of them, `draft`, checked in batches instead of writing one token per call
+    (speculative decoding). The result is greedy decoding's whatever the draft; a draft that
+    is mostly right makes it a few batched calls."""
+    said: list[int] = []
+    logits = step.logits
+    guess = 0  # where in the draft the next token is expected
+    while len(said) < limit:
+        token = int(logits.argmax())
+        if token == end:
+            break
+        ahead = draft[guess : guess + limit - len(said)]
+        if ahead and ahead[0] == token:
+            scored = sequence.extend_scored(ahead)
+            kept = 1
+            while kept < len(ahead) and int(scored[kept - 1].argmax()) == ahead[kept]:
+                kept += 1
+            sequence.truncate(len(sequence) - (len(ahead) - kept))
+            said += ahead[:kept]
+            logits, guess = scored[kept - 1], guess + kept
+            continue
+        said.append(token)
+        logits = sequence.extend([token]).logits
+        # Back in step with the draft: past the token if it comes up next (the draft had one
+        # too many), else past the one it replaced.
+        guess += 2 + ahead[1:3].index(token) if token in ahead[1:3] else 1
+    return said
