@@ -3,7 +3,7 @@
 The words heard are the inner monologue's first part (text1, the user's transcript); the
 answer pass then reads them as text. Two readings of the same adapted frames:
 - CTC (`read_ctc`): each position's nearest token embedding, the geometry the CTC loss
-  trains; one matrix product, no LLM pass (serving's default: ~10x faster, as accurate);
+  trains; one matrix product, no LLM pass (serving's default: ~12x faster, nearly as good);
 - the LLM's (`Hearing.transcribe`): SmolLM2 asked to repeat what it heard, token by token.
 The prompt before the speech is the same every turn, so its keys and values are computed once.
 """
