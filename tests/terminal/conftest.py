@@ -9,6 +9,7 @@ into it, and `parec -d vspk.monitor` records what a listener would have heard.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,13 @@ from pathlib import Path
 import pytest
 
 RATE = 16_000
+
+
+def _ctrl_c_as_in_the_foreground() -> None:
+    """A suite started in the background (`.ci/run &` from a script) ignores SIGINT, and its
+    children inherit that, so the client would ignore the tests' Ctrl-C; a person's Ctrl-C
+    reaches a client running in the foreground, with SIGINT's default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class PulseAudio:
@@ -73,6 +81,7 @@ class PulseAudio:
             [sys.executable, "-m", "voice_agent", "talk", "--no-ui", *args],
             env={**self.env, "PYTHONFAULTHANDLER": "1"},  # stacks on SIGABRT, for a hang
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_ctrl_c_as_in_the_foreground,
         )  # fmt: skip
         self.processes.append(process)  # type: ignore[arg-type]
         return process
