@@ -61,6 +61,25 @@ def comparison(model: Path, report: dict[str, Any]) -> str:
 """
 
 
+def training_runs(results: dict[str, Any]) -> str:
+    """Each stage's run, the hearing's earlier runs first (`hear_*`: a run that a later one
+    was started from with `--hear-init`)."""
+    names = {"hear": "hearing", "speak": "speaking"}
+    earlier = sorted(key for key in results if key.startswith("hear_"))
+    lines = []
+    for key in [*earlier, "hear", "speak"]:
+        run = results.get(key)
+        if not isinstance(run, dict):
+            continue
+        what = names.get(key, f"hearing, earlier ({key.removeprefix('hear_')})")
+        command = f"`{run['command']}`" if run.get("command") else "command not recorded"
+        lines.append(
+            f"- {what}: {run.get('steps', '?')} steps in {run.get('seconds', 0) / 60:.0f} min, "
+            + command
+        )
+    return "\n".join(lines)
+
+
 def card_text(model: Path, report: dict[str, Any]) -> str:
     results = json.loads((model / "results.json").read_text())
     config = json.loads((model / "config.json").read_text())
@@ -116,12 +135,11 @@ README's "Direct engine" section for the architecture.
   espeak variants f5 and m7; the evaluation uses only those.
 
 ## Training
-`{results.get("command", "")}`
+On {results.get("machine", platform.machine())} (CPU, no GPU):
+{training_runs(results)}
 
-On {results.get("machine", platform.machine())}: hearing {hear.get("steps", "?")} steps in
-{hear.get("seconds", 0) / 60:.0f} min, speaking {speak.get("steps", "?")} steps in
-{speak.get("seconds", 0) / 60:.0f} min (CPU, no GPU). Last held-out figures: hearing WER
-{hear.get("wer", nan):.3f} (greedy, {hear.get("held_out_items", "?")} utterances); speech
+Last held-out figures: hearing WER {hear.get("wer", nan):.3f} read by the LLM, \
+{hear.get("ctc_wer", nan):.3f} read as CTC ({hear.get("held_out_items", "?")} utterances); speech
 head voice-token accuracy per frame {speak.get("accuracy", nan):.3f}, duration loss
 {speak.get("duration_loss", nan):.3f}.
 

@@ -12,6 +12,11 @@ STAGES = ("hear", "speak")
 # as the cascade's ASR does (for comparing).
 HEARINGS = ("ctc", "llm", "whisper")
 
+# What the hearing stage's loss reads: "both", the LLM repeating the said words plus the CTC
+# reading of the adapted frames; or "ctc" alone, with no LLM pass per step (~6x faster steps,
+# the reading serving uses by default).
+HEAR_LOSSES = ("both", "ctc")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -34,6 +39,7 @@ class TrainConfig:
     extra_speech: int = 0
     varied_speech: int = 0  # extra speech with random words swapped in
     hear_init: Path | None = None  # an adapter.pt to start the hearing stage from
+    hear_loss: str = HEAR_LOSSES[0]
     extra_replies: int = 0
     extra_texts: int = 0
     instructions: str = ""  # the teacher's; read from the dataset's manifest when empty

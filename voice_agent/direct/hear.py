@@ -47,17 +47,19 @@ class Hearing:
     def _prefix(self, batch: int) -> list[KV]:
         return [(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in self.prefix]
 
-    def loss(self, frames: list[torch.Tensor], targets: list[torch.Tensor]) -> torch.Tensor:
-        """Mean cross-entropy of the said tokens given each example's speech frames, plus a
-        CTC loss that reads the said tokens straight off the adapted frames through the
-        LLM's own (tied) embeddings: it pulls each position towards the embedding of the word
-        spoken there, which the LLM then reads like text, and its gradient reaches the
-        adapter without crossing 30 frozen layers (training converges far faster)."""
+    def loss(
+        self, frames: list[torch.Tensor], targets: list[torch.Tensor], answer: bool = True
+    ) -> torch.Tensor:
+        """Mean cross-entropy of the said tokens given each example's speech frames (unless
+        not `answer`), plus a CTC loss that reads the said tokens straight off the adapted
+        frames through the LLM's own (tied) embeddings: it pulls each position towards the
+        embedding of the word spoken there, which the LLM then reads like text, and its
+        gradient reaches the adapter without crossing 30 frozen layers (training converges
+        far faster)."""
         padded = torch.nn.utils.rnn.pad_sequence([f.float() for f in frames], batch_first=True)
         speech = self.adapter(padded)  # B x P x 576
-        return self._answer_loss(speech, frames, targets) + CTC_WEIGHT * self._ctc_loss(
-            speech, frames, targets
-        )
+        ctc = CTC_WEIGHT * self._ctc_loss(speech, frames, targets)
+        return self._answer_loss(speech, frames, targets) + ctc if answer else ctc
 
     def _ctc_loss(
         self, speech: torch.Tensor, frames: list[torch.Tensor], targets: list[torch.Tensor]

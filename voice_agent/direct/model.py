@@ -35,6 +35,7 @@ from voice_agent.direct.pronounce import Pronouncer
 from voice_agent.direct.smollm import default_gguf, load_token_embedding
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
 from voice_agent.direct.voice import SpeechStream
+from voice_agent.direct.weights import load_float
 
 MAX_REPLY_TOKENS = 120  # as the cascade's LLM
 REPEAT_WINDOW = 64  # llama.cpp's default penalty window
@@ -92,14 +93,14 @@ class DirectModel:
         self.embedding_norms = self.embedding.weight.norm(dim=-1)
         self.encoder = SpeechEncoder(EncoderConfig(threads=threads))
         self.adapter = SpeechAdapter(AdapterConfig(**config["adapter"]))
-        self.adapter.load_state_dict(_float(torch.load(path / "adapter.pt")))
+        self.adapter.load_state_dict(load_float(path / "adapter.pt"))
         self.adapter.eval()
         head_config: dict[str, Any] = {
             key: tuple(value) if isinstance(value, list) else value
             for key, value in config["speech_head"].items()
         }
         head = SpeechHead(SpeechHeadConfig(**head_config))
-        head.load_state_dict(_float(torch.load(path / "speech_head.pt")))
+        head.load_state_dict(load_float(path / "speech_head.pt"))
         self.halves = PiperHalves(threads=threads)
         self.speech = SpeechStream(head.eval(), Pronouncer(self.halves.voice))
         tokenizer = VoiceTokenizer.load(default_tokenizer_path())
@@ -229,8 +230,3 @@ class SpokenWords:
         new = words[self.said : done]
         self.said = max(self.said, done)
         return " ".join(new)
-
-
-def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Checkpoints are stored in bf16 to stay small; run in fp32."""
-    return {k: v.float() for k, v in state.items()}

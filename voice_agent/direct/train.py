@@ -41,6 +41,7 @@ from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
 from voice_agent.direct.smollm import SmolLM, load_smollm
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, word_inputs
+from voice_agent.direct.weights import load_float, save_small
 from voice_agent.evaluation import word_error_rate
 
 
@@ -112,14 +113,14 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
     if config.hear_init is not None:  # fine-tune a trained adapter (a checkpoint still wins)
-        state = torch.load(config.hear_init, weights_only=True)
-        adapter.load_state_dict({k: v.float() for k, v in state.items()})
+        adapter.load_state_dict(load_float(config.hear_init))
     hearing = Hearing(lm, adapter, chat)
     # Held-out prompts first: a held-out voice saying a trained prompt can be recalled.
     probe = sorted(held_out, key=lambda e: not is_held_out(e["prompt"]))[: config.evaluate_items]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
-        return {"loss": hearing.loss([e["frames"] for e in batch], [e["target"] for e in batch])}
+        frames, targets = [e["frames"] for e in batch], [e["target"] for e in batch]
+        return {"loss": hearing.loss(frames, targets, answer=config.hear_loss == "both")}
 
     def evaluate() -> dict[str, float]:
         if not probe:
@@ -134,7 +135,7 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
     last = train(
         "hear", adapter, train_set, step, evaluate, loop_config(config, "hear"), config.out
     )
-    torch.save(small(adapter), config.out / "adapter.pt")
+    save_small(adapter, config.out / "adapter.pt")
     seconds = sum(len(e["frames"]) for e in train_set) / ENCODER_RATE
     return {
         "train_items": len(train_set),
@@ -249,7 +250,7 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         }
 
     last = train("speak", head, train_set, step, evaluate, loop_config(config, "speak"), config.out)
-    torch.save(small(head), config.out / "speech_head.pt")
+    save_small(head, config.out / "speech_head.pt")
     return {
         "steps": config.speak_steps,
         "train_items": len(train_set),
@@ -259,11 +260,6 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
         "speech_head": asdict(head_config),
         **last,
     }
-
-
-def small(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """The weights in bf16: a shipped model must stay small (`DirectModel` runs them in fp32)."""
-    return {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
 
 
 def run_training(config: TrainConfig) -> dict[str, Any]:
@@ -284,6 +280,7 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         started = time.monotonic()
         figures = (train_hear if stage == "hear" else train_speak)(config, lm, chat)
         figures["seconds"] = round(time.monotonic() - started, 1)
+        figures["command"] = run_facts["command"]  # stages may come from different runs
         # Read again: the stages may run as separate processes on the same run directory.
         results = json.loads(results_path.read_text()) if results_path.exists() else {}
         results.update(run_facts)
