@@ -170,19 +170,22 @@ async def test_two_sessions_talk_at_once(server: ServerProcess) -> None:
     questions = ["What color is the sky?", "Tell me a large animal."]
     clients = [await RealtimeConnection.connect(server.ws_url) for _ in questions]
     try:
+        spoken = [np.concatenate([silence(0.3), espeak(q), silence(1.0)]) for q in questions]
 
-        async def turn(client: RealtimeConnection, question: str) -> tuple[str, dict]:
+        async def turn(client: RealtimeConnection, speech: np.ndarray) -> tuple[str, dict]:
             await client.wait_for(ServerEvent.SESSION_CREATED)
-            await client.stream(np.concatenate([silence(0.3), espeak(question), silence(1.0)]))
+            await client.stream(speech)
             done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=120)
             heard = (await client.wait_for(ServerEvent.INPUT_TRANSCRIPT_DONE))["transcript"]
             return heard, done
 
-        results = await asyncio.gather(
-            *(turn(c, q) for c, q in zip(clients, questions, strict=True))
-        )
-        for (heard, done), question, client in zip(results, questions, clients, strict=True):
-            assert word_error_rate(question, heard) <= 0.25, heard
+        results = await asyncio.gather(*(turn(c, s) for c, s in zip(clients, spoken, strict=True)))
+        for (heard, done), speech, client in zip(results, spoken, clients, strict=True):
+            # Each session heard its own audio, unmixed: the same as Whisper hears that audio
+            # alone on this machine. Not against the question's text: int8 numerics differ
+            # between CPUs, and CI once heard "large animal" as "lot of Jannimals".
+            alone = await whisper().transcribe(resample(speech, 24_000, 16_000))
+            assert word_error_rate(alone, heard) <= 0.25, (alone, heard)
             assert done["response"]["status"] == "completed"
             assert len(client.response_audio(done["response"]["id"])) > 0
     finally:
