@@ -8,6 +8,8 @@ reads from a lock-protected queue that a barge-in empties at once.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import threading
 import time
 from collections import deque
@@ -22,7 +24,32 @@ class AudioDeviceError(RuntimeError):
     """No usable sound device; the message says what to do."""
 
 
+# alsa-lib's error handler: (file, line, function, err, fmt, ...); the variadic tail is
+# ignored, which the C calling convention allows.
+_ALSA_HANDLER = ctypes.CFUNCTYPE(
+    None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+)
+_quiet_alsa_handler: Any = None  # kept alive: alsa-lib holds only the pointer
+
+
+def _quiet_alsa() -> None:
+    """Stop alsa-lib printing its notes (underruns on a busy machine, probing devices that
+    are absent) to stderr: they land in the middle of the conversation and status lines,
+    and PortAudio reports what matters to us anyway."""
+    global _quiet_alsa_handler
+    name = ctypes.util.find_library("asound")
+    if _quiet_alsa_handler is not None or name is None:
+        return
+    try:
+        alsa = ctypes.CDLL(name)
+    except OSError:
+        return
+    _quiet_alsa_handler = _ALSA_HANDLER(lambda *_: None)
+    alsa.snd_lib_error_set_handler(_quiet_alsa_handler)
+
+
 def _sounddevice() -> Any:
+    _quiet_alsa()
     try:
         import sounddevice
     except OSError as exc:  # PortAudio itself is missing
