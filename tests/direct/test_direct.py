@@ -69,7 +69,7 @@ def test_training_writes_a_model_and_resumes(tiny_run: Path) -> None:
     assert [(r["stage"], r["step"]) for r in steps[4:]] == [("hear", 3), ("speak", 3)]
 
 
-def test_hearing_fine_tunes_a_trained_adapter_on_ctc_with_varied_speech(
+def test_hearing_fine_tunes_a_trained_adapter_on_ctc_with_varied_and_short_speech(
     tiny_run: Path, tmp_path: Path
 ) -> None:
     import torch
@@ -78,15 +78,16 @@ def test_hearing_fine_tunes_a_trained_adapter_on_ctc_with_varied_speech(
     voice_agent(
         "train-direct", "--data", str(tiny_run.parent / "data"), "--out", str(run),
         "--stages", "hear", "--hear-init", str(tiny_run / "adapter.pt"), "--hear-steps", "1",
-        "--hear-lr", "0", "--hear-batch", "2", "--varied-speech", "2", "--evaluate-every", "1",
-        "--hear-loss", "ctc", "--threads", "2", "--no-progress",
+        "--hear-lr", "0", "--hear-batch", "2", "--varied-speech", "2", "--short-speech", "2",
+        "--evaluate-every", "1", "--hear-loss", "ctc", "--threads", "2", "--no-progress",
     )  # fmt: skip
     (record,) = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert np.isfinite(record["loss"])
     start, tuned = torch.load(tiny_run / "adapter.pt"), torch.load(run / "adapter.pt")
     assert all(torch.equal(start[name], tuned[name]) for name in start)  # learning rate 0
-    varied = torch.load(next((run / "cache").glob("extra-varied-*.pt")), weights_only=False)
-    assert all(e["id"].startswith("varied-") and len(e["frames"]) for e in varied)
+    for kind in ("varied", "short"):
+        made = torch.load(next((run / "cache").glob(f"extra-{kind}-*.pt")), weights_only=False)
+        assert all(e["id"].startswith(f"{kind}-") and len(e["frames"]) for e in made)
 
 
 @pytest.fixture(scope="module")

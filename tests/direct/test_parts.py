@@ -177,6 +177,24 @@ def test_varied_prompts_swap_some_words_and_keep_the_sentence_shape() -> None:
     assert {w for w in spoken if w.isalpha()} <= set(words)
 
 
+def test_short_utterances_are_one_to_four_real_words_punctuated() -> None:
+    from voice_agent.direct.extra import CONVERSATIONAL, prompt_words, short_utterance
+
+    words = sorted(prompt_words())
+    assert "Paris" in words and "paris" not in words and "oranges" in words
+    rng = np.random.default_rng(0)
+    said = [short_utterance(words, rng) for _ in range(400)]
+    assert len(set(said)) > 300
+    allowed = set(words) | set(CONVERSATIONAL)
+    for text in said:
+        assert text[0].isupper() and text[-1] in ".?!"
+        cores = [w.strip(".?!,") for w in text.split()]
+        assert 1 <= len(cores) <= 4
+        assert {cores[0], cores[0].lower()} & allowed and set(cores[1:]) <= allowed
+    counts = [len(text.split()) for text in said]
+    assert all(counts.count(n) > 50 for n in (1, 2, 3, 4))
+
+
 def test_a_reply_s_audio_holds_every_frame_its_speech_head_spoke(shipped: DirectModel) -> None:
     """The last words' codes come out when the reply ends; their audio must be heard too."""
     from voice_agent.direct.model import Sampling

@@ -45,6 +45,7 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 
 from voice_agent.codec.quantizer import ResidualVQ
+from voice_agent.weights import to_bf16, to_float
 
 
 @dataclass(frozen=True)
@@ -394,11 +395,9 @@ def save_checkpoint(
     `bf16` halves the size for shipping and drops the EMA statistics: for inference only."""
     state = codec.state_dict()
     if bf16:
-        state = {
-            k: v.to(torch.bfloat16) if v.is_floating_point() else v
-            for k, v in state.items()
-            if k.rsplit(".", 1)[-1] not in _TRAINING_BUFFERS
-        }
+        state = to_bf16(
+            {k: v for k, v in state.items() if k.rsplit(".", 1)[-1] not in _TRAINING_BUFFERS}
+        )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -411,7 +410,7 @@ def load_codec(path: Path, device: str | torch.device = "cpu") -> Codec:
     `.for_inference()` readies it for streaming."""
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     codec = Codec(CodecConfig.from_dict(checkpoint["config"]))
-    state = {k: v.float() if v.is_floating_point() else v for k, v in checkpoint["model"].items()}
+    state = to_float(checkpoint["model"])
     missing, unexpected = codec.load_state_dict(state, strict=False)
     if unexpected or any(k.rsplit(".", 1)[-1] not in _TRAINING_BUFFERS for k in missing):
         raise ValueError(f"{path}: checkpoint does not fit its config: {missing} {unexpected}")

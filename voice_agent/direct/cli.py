@@ -57,6 +57,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         "training prompt (~0.2 s each to make; default: %(default)s)",
     )
     parser.add_argument(
+        "--short-speech",
+        type=int,
+        default=0,
+        help='hearing examples of one to four words ("Maybe.", "Okay, pizza?") in the '
+        "distill's user voices: the bundled prompts are nearly all longer questions "
+        "(~0.1 s each to make; default: %(default)s)",
+    )
+    parser.add_argument(
         "--hear-init",
         type=Path,
         default=None,
@@ -180,6 +188,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         speak_lr=args.speak_lr,
         extra_speech=args.extra_speech,
         varied_speech=args.varied_speech,
+        short_speech=args.short_speech,
         hear_init=args.hear_init,
         hear_loss=args.hear_loss,
         extra_replies=args.extra_replies,

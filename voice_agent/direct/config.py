@@ -38,6 +38,7 @@ class TrainConfig:
     # distill's user voices for hearing, the teacher's text replies for speaking.
     extra_speech: int = 0
     varied_speech: int = 0  # extra speech with random words swapped in
+    short_speech: int = 0  # extra speech of one to four words
     hear_init: Path | None = None  # an adapter.pt to start the hearing stage from
     hear_loss: str = HEAR_LOSSES[0]
     extra_replies: int = 0

@@ -7,6 +7,8 @@ come from the voice itself). So:
   (its planner, user voices and augmentation; another seed, so other draws), ~0.2 s each;
 - varied speech: the same, with a share of each prompt's words swapped for random English
   words, so that hearing cannot be done by recalling the nearest training prompt;
+- short speech: the same voices saying one to four words ("Maybe.", "Okay, pizza?"), which
+  the bundled prompts hardly hold (68 of 5000 have two words or fewer);
 - extra replies: the teacher's replies to more prompts as text (the cascade's LLM with the
   dataset's instructions and settings, calculator included, cut at 60 tokens), ~1-6 s each;
 - extra texts: the prompts' own words as the assistant's (asked to say them), ~0.4 s each.
@@ -127,6 +129,88 @@ class VariedSpeechMaker:
         return {**example, "id": f"varied-{plan.index}"}
 
 
+# Short speech: plans after the varied speech's, so other voices and draws again.
+SHORT_FIRST_PLAN = 2_000_000
+SHORT_WORDS = (1, 4)  # words per utterance, both ends included
+# Words people say alone or to open a short turn; drawn as often as the whole vocabulary.
+CONVERSATIONAL = (
+    "yes",
+    "no",
+    "maybe",
+    "okay",
+    "sure",
+    "thanks",
+    "please",
+    "right",
+    "exactly",
+    "hello",
+    "hi",
+    "hey",
+    "bye",
+    "goodbye",
+    "stop",
+    "wait",
+    "sorry",
+    "great",
+    "fine",
+    "yeah",
+    "nope",
+    "perfect",
+    "really",
+    "never",
+    "always",
+    "now",
+    "later",
+    "again",
+    "what",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who",
+    "which",
+    "well",
+    "actually",
+    "cool",
+    "nice",
+    "wow",
+    "oh",
+    "hmm",
+    "true",
+    "false",
+    "agreed",
+    "continue",
+)
+
+
+class ShortSpeechMaker:
+    """speech1 of a plan whose prompt is replaced by a short utterance of the prompts' own
+    words (`short_utterance`): trained on questions of five to twelve words, the adapter
+    heard "Maybe." as "Re?"."""
+
+    def __init__(self, speech: SpeechMaker, words: list[str]) -> None:
+        self.speech, self.words = speech, words
+
+    def __call__(self, plan: Any) -> Example:
+        from dataclasses import replace
+
+        rng = np.random.default_rng([plan.seed, SHORT_FIRST_PLAN])
+        text = short_utterance(self.words, rng)
+        example = self.speech(replace(plan, prompt=replace(plan.prompt, text=text)))
+        return {**example, "id": f"short-{plan.index}"}
+
+
+def short_utterance(words: list[str], rng: np.random.Generator) -> str:
+    """One to four words, each a conversational word or a random one of `words`, capitalised
+    and punctuated as a transcript would be ("Okay, pizza?")."""
+    count = int(rng.integers(SHORT_WORDS[0], SHORT_WORDS[1] + 1))
+    said = [str(rng.choice(CONVERSATIONAL if rng.random() < 0.5 else words)) for _ in range(count)]
+    if count > 1 and said[0] in CONVERSATIONAL and rng.random() < 0.5:
+        said[0] += ","
+    text = " ".join(said)
+    return text[0].upper() + text[1:] + str(rng.choice([".", "?", "!"]))
+
+
 def vary(text: str, vocabulary: list[str], rng: np.random.Generator) -> str:
     """`text` with a random share (at least one) of its words replaced, keeping capitals and
     punctuation."""
@@ -144,19 +228,27 @@ def vary(text: str, vocabulary: list[str], rng: np.random.Generator) -> str:
     return " ".join(words)
 
 
-def vocabulary(chat: Any) -> list[str]:
-    """English words to swap in: those of the trainable bundled prompts and the LLM
-    tokenizer's frequent whole-word tokens (held-out prompts contribute none)."""
+def prompt_words() -> set[str]:
+    """The words of the trainable bundled prompts (held-out prompts contribute none), cased
+    as inside a sentence: "Hanoi", "carrots"."""
     from voice_agent.direct.features import is_held_out
     from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
 
-    words = {
-        core.lower()
-        for prompt in load_prompts(bundled_prompts_path())
-        if not is_held_out(prompt.text)
-        for core in (w.strip(PUNCTUATION) for w in prompt.text.split())
-        if core.isalpha()
-    }
+    words = set()
+    for prompt in load_prompts(bundled_prompts_path()):
+        if is_held_out(prompt.text):
+            continue
+        for index, word in enumerate(prompt.text.split()):
+            core = word.strip(PUNCTUATION)
+            if core.isalpha():
+                words.add(core if index or core == "I" else core.lower())
+    return words
+
+
+def vocabulary(chat: Any) -> list[str]:
+    """English words to swap in: those of the trainable bundled prompts and the LLM
+    tokenizer's frequent whole-word tokens (held-out prompts contribute none)."""
+    words = {word.lower() for word in prompt_words()}
     for token in range(VOCABULARY_TOKENS):
         piece = chat.piece(token)
         if piece.startswith(b" ") and piece[1:].isalpha() and piece[1:].islower():

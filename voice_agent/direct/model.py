@@ -35,7 +35,7 @@ from voice_agent.direct.pronounce import Pronouncer
 from voice_agent.direct.smollm import default_gguf, load_token_embedding
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig
 from voice_agent.direct.voice import SpeechStream
-from voice_agent.direct.weights import load_float
+from voice_agent.weights import load_float
 
 MAX_REPLY_TOKENS = 120  # as the cascade's LLM
 REPEAT_WINDOW = 64  # llama.cpp's default penalty window

@@ -41,8 +41,8 @@ from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
 from voice_agent.direct.smollm import SmolLM, load_smollm
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, word_inputs
-from voice_agent.direct.weights import load_float, save_small
 from voice_agent.evaluation import word_error_rate
+from voice_agent.weights import load_float, save_small
 
 
 def teacher(data: Path) -> dict[str, Any]:
@@ -109,6 +109,24 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
             varied,
             config.progress,
             VARIED_FIRST_PLAN,
+        )
+    if config.short_speech:
+        from voice_agent.direct.extra import (
+            SHORT_FIRST_PLAN,
+            ShortSpeechMaker,
+            SpeechMaker,
+            extra_examples,
+            prompt_words,
+        )
+
+        short = ShortSpeechMaker(SpeechMaker(encoder, chat), sorted(prompt_words()))
+        examples += extra_examples(
+            config.out / "cache",
+            "short",
+            config.short_speech,
+            short,
+            config.progress,
+            SHORT_FIRST_PLAN,
         )
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
