@@ -229,3 +229,17 @@ def test_the_shipped_model_hears_a_held_out_prompt_in_a_held_out_voice(
     audio, rate = speak(prompt, EVAL_VOICES[1])
     heard = shipped.hear(as_served_turn(resample(audio, rate, 16_000)))
     assert word_error_rate(prompt, heard) <= 0.25, heard
+
+
+def test_conversational_prompts_are_the_bench_s_that_training_cannot_have_seen() -> None:
+    from voice_agent.bench.prompts import INTERRUPTIONS, all_prompts
+    from voice_agent.direct.evaluate import conversational_prompts
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    bench = [text for _, text in all_prompts()] + list(INTERRUPTIONS)
+    trainable = {p.text for p in load_prompts(bundled_prompts_path()) if not is_held_out(p.text)}
+    every = conversational_prompts(len(bench), seed=0)
+    assert every and set(every) == {text for text in bench if text not in trainable}
+    assert "Maybe." in every and INTERRUPTIONS[0] in every
+    assert conversational_prompts(10, seed=0) == every[:10]
+    assert conversational_prompts(10, seed=1) != every[:10]

@@ -36,6 +36,7 @@ def comparison(model: Path, report: dict[str, Any]) -> str:
         return ""
     keys = [
         ("hearing_mean_wer", "hearing: mean WER of text1"),
+        ("conversation_hearing_mean_wer", "hearing, conversational requests: mean WER"),
         ("relevance_mean_similarity", "relevance: similarity to the cascade"),
         ("relevance_ratio", "relevance / ceiling"),
         ("intelligibility_median_wer", "intelligibility: median WER of its audio"),
@@ -62,16 +63,19 @@ def comparison(model: Path, report: dict[str, Any]) -> str:
 
 
 def training_runs(results: dict[str, Any]) -> str:
-    """Each stage's run, the hearing's earlier runs first (`hear_*`: a run that a later one
-    was started from with `--hear-init`)."""
+    """Each stage's run, the hearing's earlier runs first (`hear_1`, `hear_2`, ...: each one
+    a later run was started from with `--hear-init`)."""
     names = {"hear": "hearing", "speak": "speaking"}
-    earlier = sorted(key for key in results if key.startswith("hear_"))
+    earlier = sorted(
+        (key for key in results if key.removeprefix("hear_").isdigit()),
+        key=lambda key: int(key.removeprefix("hear_")),
+    )
     lines = []
     for key in [*earlier, "hear", "speak"]:
         run = results.get(key)
         if not isinstance(run, dict):
             continue
-        what = names.get(key, f"hearing, earlier ({key.removeprefix('hear_')})")
+        what = names.get(key, f"hearing, run {key.removeprefix('hear_')}")
         command = f"`{run['command']}`" if run.get("command") else "command not recorded"
         lines.append(
             f"- {what}: {run.get('steps', '?')} steps in {run.get('seconds', 0) / 60:.0f} min, "
@@ -90,12 +94,19 @@ def card_text(model: Path, report: dict[str, Any]) -> str:
         ("intelligibility: median WER of its audio vs its own text", "≤ 0.10",
          f"{r['intelligibility_median_wer']:.3f} (mean {r['intelligibility_mean_wer']:.3f})"),
         ("relevance: mean MiniLM similarity to the cascade's reply", "≥ 0.75 × ceiling",
-         f"{report['relevance_mean_similarity']:.3f} = {report['relevance_ratio']:.2f} × ceiling "
+         f"{report['relevance_mean_similarity']:.3f} = {report['relevance_ratio']:.3f} × ceiling "
          f"{report['relevance_ceiling']:.3f}; floor {report['relevance_floor']:.3f}"),
         ("hearing: WER of text1 vs the prompt, median / mean", "(Whisper beside it)",
          f"{report.get('hearing_median_wer', nan):.3f} / {report['hearing_mean_wer']:.3f} "
          f"(Whisper tiny.en: {report.get('whisper_median_wer', nan):.3f} / "
          f"{report['whisper_mean_wer']:.3f})"),
+        *([(f"hearing, {r['conversation_items']} conversational requests (the bench's), "
+            "median / mean", "(Whisper beside it)",
+            f"{r['conversation_hearing_median_wer']:.3f} / "
+            f"{r['conversation_hearing_mean_wer']:.3f} (Whisper tiny.en: "
+            f"{r['conversation_whisper_median_wer']:.3f} / "
+            f"{r['conversation_whisper_mean_wer']:.3f})")]
+          if "conversation_items" in r else []),
         ("generation real-time factor (median)", "≤ 0.5", f"{report['rtf_median']:.3f}"),
         ("end of turn to first audio in eval-direct (median, s)", "",
          f"{r['first_audio_median_s']:.3f}"),
@@ -123,9 +134,10 @@ README's "Direct engine" section for the architecture.
   the server's default instructions, greedy, calculator on): {results.get("distill_items", "?")}
   items.
 - Hearing: {hear.get("train_items", "?")} training utterances ({hear.get("hours", "?")} h;
-  distill speech1 plus `--extra-speech` prompts spoken by the same user voices: espeak-ng
-  accents and variants, the Piper voice with speed perturbation, noise, reverb, telephone
-  band); {hear.get("held_out_items", "?")} held out.
+  distill speech1 plus `--extra-speech` prompts, `--varied-speech` prompts with random words
+  swapped in and `--short-speech` utterances of one to four words, spoken by the same user
+  voices: espeak-ng accents and variants, the Piper voice with speed perturbation, noise,
+  reverb, telephone band); {hear.get("held_out_items", "?")} held out.
 - Speaking: {speak.get("train_items", "?")} texts said by the assistant voice (distill text2,
   plus `--extra-texts` bundled prompts and `--extra-replies` teacher replies), their targets
   the voice's own text encoder over the same word-by-word phonemes (each position's prior

@@ -138,6 +138,13 @@ def add_direct_commands(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--out", type=Path, required=True, help="report directory")
     evaluate.add_argument("--items", type=int, default=40, help="prompts (default: %(default)s)")
+    evaluate.add_argument(
+        "--conversation",
+        type=int,
+        default=60,
+        help="conversational requests (the bench's) to measure hearing on as well, 0 for none "
+        "(default: %(default)s)",
+    )
     evaluate.add_argument("--seed", type=int, default=0, help="which prompts, and sampling")
     evaluate.add_argument(
         "--hearing",
@@ -208,7 +215,9 @@ def run_eval_command(args: argparse.Namespace) -> int:
     from voice_agent.direct.evaluate import run_eval
     from voice_agent.direct.model import default_model_path
 
-    report = run_eval(args.model, args.out, args.items, args.seed, args.threads, args.hearing)
+    report = run_eval(
+        args.model, args.out, args.items, args.seed, args.threads, args.hearing, args.conversation
+    )
     print(json.dumps(report, indent=2))
     if args.card:
         from voice_agent.direct.card import card_text

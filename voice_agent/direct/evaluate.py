@@ -10,6 +10,9 @@ prefix padding before, its silence wait after); then, per item:
   (temperature 0.7), the floor a cascade reply against another prompt's;
 - real-time factor: generation time (hearing included) over the reply audio's length, and
   the time from the end of the turn to the first audio chunk, on this machine.
+The bundled prompts are nearly all questions of five words or more, so hearing is measured a
+second time on conversational requests, the bench's (questions, commands, chit-chat, one-word
+answers, rambles, interruptions; none a trainable bundled prompt), in the same voices.
 """
 
 from __future__ import annotations
@@ -61,6 +64,40 @@ def held_out_prompts(count: int, seed: int) -> list[str]:
     return prompts[:count]
 
 
+def conversational_prompts(count: int, seed: int) -> list[str]:
+    """The bench's requests that are not trainable bundled prompts."""
+    from voice_agent.bench.prompts import INTERRUPTIONS, all_prompts
+    from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
+
+    bundled = load_prompts(bundled_prompts_path())
+    trainable = {p.text for p in bundled if not is_held_out(p.text)}
+    prompts = [text for _, text in all_prompts()] + list(INTERRUPTIONS)
+    prompts = [text for text in prompts if text not in trainable]
+    random.Random(seed).shuffle(prompts)
+    return prompts[:count]
+
+
+def hearing_in_conversation(model: DirectModel, asr: Any, prompts: list[str]) -> list[dict]:
+    """text1 and Whisper's transcript of each prompt, spoken as a served turn."""
+    items = []
+    for index, prompt in enumerate(tqdm(prompts, desc="conversational hearing", unit="prompt")):
+        voice = EVAL_VOICES[index % len(EVAL_VOICES)]
+        audio, rate = speak(prompt, voice)
+        speech = as_served_turn(resample(audio, rate, 16_000))
+        text1, whisper_text1 = model.hear(speech), asr.transcribe_blocking(speech)
+        items.append(
+            {
+                "prompt": prompt,
+                "voice": voice.name,
+                "text1": text1,
+                "text1_wer": word_error_rate(prompt, text1),
+                "whisper_text1": whisper_text1,
+                "whisper_text1_wer": word_error_rate(prompt, whisper_text1),
+            }
+        )
+    return items
+
+
 async def cascade_replies(llm: Any, instructions: str, text: str) -> tuple[str, str, str]:
     """The cascade's reply at the server's default (greedy), and two sampled ones."""
     from voice_agent.engines.prompting import reply_text
@@ -85,6 +122,7 @@ def run_eval(
     seed: int,
     threads: int,
     hearing: str = "ctc",
+    conversation: int = 0,
 ) -> dict:
     from voice_agent.config import ServerConfig
     from voice_agent.direct.similarity import SentenceEmbedder
@@ -153,9 +191,15 @@ def run_eval(
         else [0.0]
     )
     report = summarise(items, floor)
+    conversation_items = hearing_in_conversation(
+        model, asr, conversational_prompts(conversation, seed)
+    )
+    if conversation_items:
+        report.update(summarise_conversation(conversation_items))
     report["hearing"] = hearing
     report["machine"] = f"{platform.machine()}, {threads} threads, {platform.processor() or 'CPU'}"
-    (out / "report.json").write_text(json.dumps({**report, "items": items}, indent=2))
+    everything = {**report, "items": items, "conversation_items": conversation_items}
+    (out / "report.json").write_text(json.dumps(everything, indent=2))
     plot(report, out / "eval.png")
     return report
 
@@ -185,6 +229,19 @@ def summarise(items: list[dict], floor: list[float]) -> dict[str, Any]:
         "rtf_median": median("rtf"),
         "first_audio_median_s": median("first_audio_s"),
         "hear_median_s": median("hear_s"),
+    }
+
+
+def summarise_conversation(items: list[dict]) -> dict[str, Any]:
+    def wers(key: str) -> list[float]:
+        return [item[key] for item in items]
+
+    return {
+        "conversation_items": len(items),
+        "conversation_hearing_mean_wer": round(statistics.fmean(wers("text1_wer")), 4),
+        "conversation_hearing_median_wer": round(statistics.median(wers("text1_wer")), 4),
+        "conversation_whisper_mean_wer": round(statistics.fmean(wers("whisper_text1_wer")), 4),
+        "conversation_whisper_median_wer": round(statistics.median(wers("whisper_text1_wer")), 4),
     }
 
 
