@@ -243,3 +243,18 @@ def test_conversational_prompts_are_the_bench_s_that_training_cannot_have_seen()
     assert "Maybe." in every and INTERRUPTIONS[0] in every
     assert conversational_prompts(10, seed=0) == every[:10]
     assert conversational_prompts(10, seed=1) != every[:10]
+
+
+def test_the_ctc_reading_writes_a_turn_s_first_word_as_inside_a_sentence() -> None:
+    from voice_agent.direct.hear import ctc_form, sentence_case
+
+    assert ctc_form("Coffee.") == " coffee."
+    assert ctc_form("What's up?") == " what's up?"
+    assert ctc_form("A cat, please.") == " a cat, please."
+    assert ctc_form("I think so.") == " I think so."
+    assert ctc_form("NASA launched it.") == " NASA launched it."
+    chat = ChatTokens()
+    # The first word is the token it is inside a sentence, not one of its own.
+    assert chat.ids(ctc_form("Coffee."))[0] == chat.ids("More coffee.")[1]
+    for said in ("Coffee.", "What's up?", "I think so.", "NASA launched it."):
+        assert sentence_case(chat.text(chat.ids(ctc_form(said)))) == said

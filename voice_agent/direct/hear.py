@@ -24,6 +24,24 @@ CTC_SHARPNESS = 30.0  # cosine similarity to logits
 CTC_NEGATIVES = 2048
 
 
+def ctc_form(said: str) -> str:
+    """What the CTC reading is trained to write for `said`: its words as they are written inside
+    a sentence. A turn's first word is otherwise a token of its own ("Hello", "Coff|ee") that
+    training sees only at the start of a turn, and the reading wrote "H!" for "Hello." and
+    "P coffee!" for "Coffee."; " hello" and " coffee" are the same tokens as anywhere else.
+    `sentence_case` undoes it."""
+    said = said.strip()
+    first = said.split(" ", 1)[0]
+    if first[1:2].islower() or (len(first) == 1 and first != "I"):
+        said = said[:1].lower() + said[1:]
+    return " " + said
+
+
+def sentence_case(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
+
+
 def read_ctc(speech: torch.Tensor, vocabulary: torch.Tensor, norms: torch.Tensor) -> list[int]:
     """The tokens of adapted speech (positions x width) read greedily as CTC: at each position
     the token whose embedding points the same way (cosine, as `_ctc_loss` trains it), repeats
@@ -48,27 +66,31 @@ class Hearing:
         return [(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in self.prefix]
 
     def loss(
-        self, frames: list[torch.Tensor], targets: list[torch.Tensor], answer: bool = True
+        self,
+        frames: list[torch.Tensor],
+        targets: list[torch.Tensor],
+        ctc_targets: list[torch.Tensor],
+        answer: bool = True,
     ) -> torch.Tensor:
         """Mean cross-entropy of the said tokens given each example's speech frames (unless
         not `answer`), plus a CTC loss that reads the said tokens straight off the adapted
         frames through the LLM's own (tied) embeddings: it pulls each position towards the
         embedding of the word spoken there, which the LLM then reads like text, and its
         gradient reaches the adapter without crossing 30 frozen layers (training converges
-        far faster)."""
+        far faster). `targets`: the said tokens and the end of turn, as the LLM writes them;
+        `ctc_targets`: the said tokens in `ctc_form`."""
         padded = torch.nn.utils.rnn.pad_sequence([f.float() for f in frames], batch_first=True)
         speech = self.adapter(padded)  # B x P x 576
-        ctc = CTC_WEIGHT * self._ctc_loss(speech, frames, targets)
+        ctc = CTC_WEIGHT * self._ctc_loss(speech, frames, ctc_targets)
         return self._answer_loss(speech, frames, targets) + ctc if answer else ctc
 
     def _ctc_loss(
-        self, speech: torch.Tensor, frames: list[torch.Tensor], targets: list[torch.Tensor]
+        self, speech: torch.Tensor, frames: list[torch.Tensor], said: list[torch.Tensor]
     ) -> torch.Tensor:
         # Over the batch's own words, the blank and a few thousand others drawn at random (a
         # sampled softmax: the whole 49k vocabulary costs more than the LLM pass). Cosine,
         # not dot product: each position's direction is pulled to its word's embedding, the
         # answer loss alone sets the scale the LLM reads.
-        said = [t[:-1] for t in targets]  # without the end of turn
         vocabulary = self.lm.embed.weight
         drawn = torch.randint(0, len(vocabulary), (CTC_NEGATIVES,))
         candidates = torch.unique(torch.cat([torch.tensor([CTC_BLANK]), *said, drawn]))

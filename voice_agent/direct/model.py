@@ -28,7 +28,7 @@ import torch
 from voice_agent.direct.adapter import AdapterConfig, SpeechAdapter
 from voice_agent.direct.chat import ChatTokens, Message
 from voice_agent.direct.config import HEARINGS
-from voice_agent.direct.hear import MAX_HEARD_TOKENS, read_ctc
+from voice_agent.direct.hear import MAX_HEARD_TOKENS, read_ctc, sentence_case
 from voice_agent.direct.hearing import EncoderConfig, SpeechEncoder
 from voice_agent.direct.llama_lm import LlamaSequence, greedy_with_draft
 from voice_agent.direct.pronounce import Pronouncer
@@ -126,16 +126,20 @@ class DirectModel:
             return self.asr.transcribe_blocking(audio16k)
         frames = torch.from_numpy(self.encoder.encode(audio16k)).float()
         adapted = self.adapter(frames[None])[0]
-        heard = read_ctc(adapted, self.embedding.weight, self.embedding_norms)
-        if self.hearing_kind == "llm":
-            # The LLM's greedy reading, with the CTC reading as its draft: the same words,
-            # checked a batch at a time instead of written a token at a time.
-            assert self.listening is not None
-            self.listening.read(self.chat.before_speech())
-            self.listening.extend_embeddings(adapted.numpy())
-            step = self.listening.extend(self.chat.after_speech())
-            limit = heard_token_limit(len(audio16k) / 16_000)
-            heard = greedy_with_draft(self.listening, step, heard, self.chat.end, limit)
+        tokens = read_ctc(adapted, self.embedding.weight, self.embedding_norms)
+        read = sentence_case(self.chat.text(tokens))  # the reading writes in `ctc_form`
+        if self.hearing_kind != "llm":
+            return read
+        # The LLM's greedy reading, with the CTC reading as its draft (as the LLM would write
+        # it, first word included): the same words, checked a batch at a time instead of
+        # written a token at a time.
+        assert self.listening is not None
+        self.listening.read(self.chat.before_speech())
+        self.listening.extend_embeddings(adapted.numpy())
+        step = self.listening.extend(self.chat.after_speech())
+        limit = heard_token_limit(len(audio16k) / 16_000)
+        draft = self.chat.ids(read)
+        heard = greedy_with_draft(self.listening, step, draft, self.chat.end, limit)
         return self.chat.text(heard).strip()
 
     @torch.no_grad()

@@ -36,7 +36,7 @@ from voice_agent.direct.features import (
     shard_rows,
     speak_example,
 )
-from voice_agent.direct.hear import Hearing
+from voice_agent.direct.hear import Hearing, ctc_form
 from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
 from voice_agent.direct.smollm import SmolLM, load_smollm
@@ -128,6 +128,8 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
             config.progress,
             SHORT_FIRST_PLAN,
         )
+    for example in examples:
+        example["ctc_target"] = torch.tensor(chat.ids(ctc_form(example["prompt"])))
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
     if config.hear_init is not None:  # fine-tune a trained adapter (a checkpoint still wins)
@@ -138,7 +140,9 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
         frames, targets = [e["frames"] for e in batch], [e["target"] for e in batch]
-        return {"loss": hearing.loss(frames, targets, answer=config.hear_loss == "both")}
+        ctc_targets = [e["ctc_target"] for e in batch]
+        answer = config.hear_loss == "both"
+        return {"loss": hearing.loss(frames, targets, ctc_targets, answer=answer)}
 
     def evaluate() -> dict[str, float]:
         if not probe:
