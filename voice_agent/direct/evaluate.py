@@ -54,6 +54,25 @@ def as_served_turn(speech16k: np.ndarray) -> np.ndarray:
     return np.concatenate([before, np.asarray(speech16k, np.float32), after])
 
 
+def spoken_turn(prompt: str, index: int) -> tuple[Voice, np.ndarray]:
+    """The `index`th evaluation prompt's voice, and the prompt in it as a served turn (16 kHz)."""
+    voice = EVAL_VOICES[index % len(EVAL_VOICES)]
+    audio, rate = speak(prompt, voice)
+    return voice, as_served_turn(resample(audio, rate, 16_000))
+
+
+def heard_fields(prompt: str, voice: Voice, text1: str, whisper_text1: str) -> dict[str, Any]:
+    """What an item records of hearing: the model's text1 and Whisper's, each with its WER."""
+    return {
+        "prompt": prompt,
+        "voice": voice.name,
+        "text1": text1,
+        "text1_wer": word_error_rate(prompt, text1),
+        "whisper_text1": whisper_text1,
+        "whisper_text1_wer": word_error_rate(prompt, whisper_text1),
+    }
+
+
 def held_out_prompts(count: int, seed: int) -> list[str]:
     """Single-turn prompts of the bundled set that training never saw."""
     from voice_agent.distill.prompt_file import bundled_prompts_path, load_prompts
@@ -81,19 +100,9 @@ def hearing_in_conversation(model: DirectModel, asr: Any, prompts: list[str]) ->
     """text1 and Whisper's transcript of each prompt, spoken as a served turn."""
     items = []
     for index, prompt in enumerate(tqdm(prompts, desc="conversational hearing", unit="prompt")):
-        voice = EVAL_VOICES[index % len(EVAL_VOICES)]
-        audio, rate = speak(prompt, voice)
-        speech = as_served_turn(resample(audio, rate, 16_000))
-        text1, whisper_text1 = model.hear(speech), asr.transcribe_blocking(speech)
+        voice, speech = spoken_turn(prompt, index)
         items.append(
-            {
-                "prompt": prompt,
-                "voice": voice.name,
-                "text1": text1,
-                "text1_wer": word_error_rate(prompt, text1),
-                "whisper_text1": whisper_text1,
-                "whisper_text1_wer": word_error_rate(prompt, whisper_text1),
-            }
+            heard_fields(prompt, voice, model.hear(speech), asr.transcribe_blocking(speech))
         )
     return items
 
@@ -137,9 +146,7 @@ def run_eval(
     items = []
     prompts = held_out_prompts(count, seed)
     for index, prompt in enumerate(tqdm(prompts, desc="eval-direct", unit="prompt")):
-        voice = EVAL_VOICES[index % len(EVAL_VOICES)]
-        audio, rate = speak(prompt, voice)
-        speech1 = as_served_turn(resample(audio, rate, 16_000))
+        voice, speech1 = spoken_turn(prompt, index)
         started = time.monotonic()
         text1 = model.hear(speech1)
         heard_at = time.monotonic()
@@ -162,12 +169,7 @@ def run_eval(
         )
         items.append(
             {
-                "prompt": prompt,
-                "voice": voice.name,
-                "text1": text1,
-                "text1_wer": word_error_rate(prompt, text1),
-                "whisper_text1": whisper_text1,
-                "whisper_text1_wer": word_error_rate(prompt, whisper_text1),
+                **heard_fields(prompt, voice, text1, whisper_text1),
                 "text2": text2.strip(),
                 "reply_heard_as": heard_reply,
                 "reply_wer": word_error_rate(text2, heard_reply) if text2.strip() else 1.0,

@@ -121,12 +121,18 @@ class VariedSpeechMaker:
         self.speech, self.vocabulary = speech, vocabulary
 
     def __call__(self, plan: Any) -> Example:
-        from dataclasses import replace
-
         rng = np.random.default_rng([plan.seed, VARIED_FIRST_PLAN])
-        text = vary(plan.prompt.text, self.vocabulary, rng)
-        example = self.speech(replace(plan, prompt=replace(plan.prompt, text=text)))
-        return {**example, "id": f"varied-{plan.index}"}
+        return said_instead(
+            self.speech, plan, vary(plan.prompt.text, self.vocabulary, rng), "varied"
+        )
+
+
+def said_instead(speech: SpeechMaker, plan: Any, text: str, kind: str) -> Example:
+    """speech1 of `plan` with `text` said instead of its prompt, its id marked as `kind`."""
+    from dataclasses import replace
+
+    example = speech(replace(plan, prompt=replace(plan.prompt, text=text)))
+    return {**example, "id": f"{kind}-{plan.index}"}
 
 
 # Short speech: plans after the varied speech's, so other voices and draws again.
@@ -192,12 +198,8 @@ class ShortSpeechMaker:
         self.speech, self.words = speech, words
 
     def __call__(self, plan: Any) -> Example:
-        from dataclasses import replace
-
         rng = np.random.default_rng([plan.seed, SHORT_FIRST_PLAN])
-        text = short_utterance(self.words, rng)
-        example = self.speech(replace(plan, prompt=replace(plan.prompt, text=text)))
-        return {**example, "id": f"short-{plan.index}"}
+        return said_instead(self.speech, plan, short_utterance(self.words, rng), "short")
 
 
 def short_utterance(words: list[str], rng: np.random.Generator) -> str:

@@ -74,6 +74,38 @@ def loop_config(config: TrainConfig, stage: str) -> LoopConfig:
     )
 
 
+def extra_hearing_examples(config: TrainConfig, encoder: Any, chat: ChatTokens) -> list[dict]:
+    """The `--extra-speech`, `--varied-speech` and `--short-speech` examples, made (or read
+    from the cache) with one speech maker."""
+    from voice_agent.direct.extra import (
+        SHORT_FIRST_PLAN,
+        VARIED_FIRST_PLAN,
+        ShortSpeechMaker,
+        SpeechMaker,
+        VariedSpeechMaker,
+        extra_examples,
+        prompt_words,
+        vocabulary,
+    )
+
+    if not (config.extra_speech or config.varied_speech or config.short_speech):
+        return []
+    speech = SpeechMaker(encoder, chat)  # loads the Piper voice: once, for all three
+    cache, progress = config.out / "cache", config.progress
+    examples: list[dict] = []
+    if config.extra_speech:
+        examples += extra_examples(cache, "speech", config.extra_speech, speech, progress)
+    if config.varied_speech:
+        varied = VariedSpeechMaker(speech, vocabulary(chat))
+        count = config.varied_speech
+        examples += extra_examples(cache, "varied", count, varied, progress, VARIED_FIRST_PLAN)
+    if config.short_speech:
+        short = ShortSpeechMaker(speech, sorted(prompt_words()))
+        count = config.short_speech
+        examples += extra_examples(cache, "short", count, short, progress, SHORT_FIRST_PLAN)
+    return examples
+
+
 def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, Any]:
     from voice_agent.direct.hearing import SpeechEncoder
 
@@ -85,49 +117,7 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
         lambda row: hear_example(row, encoder, chat),
         config.progress,
     )
-    if config.extra_speech:
-        from voice_agent.direct.extra import SpeechMaker, extra_examples
-
-        maker = SpeechMaker(encoder, chat)
-        examples += extra_examples(
-            config.out / "cache", "speech", config.extra_speech, maker, config.progress
-        )
-    if config.varied_speech:
-        from voice_agent.direct.extra import (
-            VARIED_FIRST_PLAN,
-            SpeechMaker,
-            VariedSpeechMaker,
-            extra_examples,
-            vocabulary,
-        )
-
-        varied = VariedSpeechMaker(SpeechMaker(encoder, chat), vocabulary(chat))
-        examples += extra_examples(
-            config.out / "cache",
-            "varied",
-            config.varied_speech,
-            varied,
-            config.progress,
-            VARIED_FIRST_PLAN,
-        )
-    if config.short_speech:
-        from voice_agent.direct.extra import (
-            SHORT_FIRST_PLAN,
-            ShortSpeechMaker,
-            SpeechMaker,
-            extra_examples,
-            prompt_words,
-        )
-
-        short = ShortSpeechMaker(SpeechMaker(encoder, chat), sorted(prompt_words()))
-        examples += extra_examples(
-            config.out / "cache",
-            "short",
-            config.short_speech,
-            short,
-            config.progress,
-            SHORT_FIRST_PLAN,
-        )
+    examples += extra_hearing_examples(config, encoder, chat)
     for example in examples:
         example["ctc_target"] = torch.tensor(chat.ids(ctc_form(example["prompt"])))
     train_set, held_out = split(examples)
