@@ -20,8 +20,9 @@ def to_float(state: State) -> State:
 
 
 def save_small(model: torch.nn.Module, path: Path) -> None:
-    torch.save(to_bf16(model.state_dict()), path)
+    """The model's weights in bf16, on the CPU (loadable where there is no GPU)."""
+    torch.save(to_bf16({k: v.cpu() for k, v in model.state_dict().items()}), path)
 
 
 def load_float(path: Path) -> State:
-    return to_float(torch.load(path, weights_only=True))
+    return to_float(torch.load(path, weights_only=True, map_location="cpu"))

@@ -5,6 +5,7 @@ spoken turn answered in audio through the real protocol."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -88,6 +89,32 @@ def test_hearing_fine_tunes_a_trained_adapter_on_ctc_with_varied_and_short_speec
     for kind in ("varied", "short"):
         made = torch.load(next((run / "cache").glob(f"extra-{kind}-*.pt")), weights_only=False)
         assert all(e["id"].startswith(f"{kind}-") and len(e["frames"]) for e in made)
+
+
+def test_two_torchrun_processes_share_each_batch_and_one_writes(
+    tiny_run: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "shared"
+    shutil.copytree(tiny_run / "cache", run / "cache")  # the features, made once
+    command = [
+        *PRIVATE_NETWORK, sys.executable, "-m", "torch.distributed.run", "--standalone",
+        "--nproc-per-node", "2", "-m", "voice_agent",
+        "train-direct", "--data", str(tiny_run.parent / "data"), "--out", str(run),
+        "--hear-steps", "2", "--speak-steps", "2", "--hear-batch", "2", "--speak-batch", "2",
+        "--hear-loss", "ctc", "--save-every", "1", "--evaluate-every", "2", "--threads", "1",
+        "--device", "cpu", "--no-progress",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    steps = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [(r["stage"], r["step"]) for r in steps] == [
+        ("hear", 1), ("hear", 2), ("speak", 1), ("speak", 2)
+    ]  # fmt: skip
+    assert all(np.isfinite(r["loss"]) for r in steps)  # one process logged, each step once
+    results = json.loads((run / "results.json").read_text())
+    assert results["machine"].endswith("2 processes")
+    for name in ("adapter.pt", "speech_head.pt", "config.json"):
+        assert (run / name).exists(), name
 
 
 @pytest.fixture(scope="module")

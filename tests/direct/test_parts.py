@@ -10,10 +10,10 @@ import pytest
 import scipy.signal
 import torch
 
-from voice_agent.direct.chat import ChatTokens
+from voice_agent.direct.chat import ChatTokens, Message
 from voice_agent.direct.features import SpokenVoice, is_held_out
 from voice_agent.direct.hear import CTC_BLANK, read_ctc
-from voice_agent.direct.model import DirectModel
+from voice_agent.direct.model import DirectModel, Sampling
 from voice_agent.direct.pronounce import split_words, word_spans
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, frames_from_log, word_inputs
 from voice_agent.direct.voice import SpeechStream
@@ -258,3 +258,31 @@ def test_the_ctc_reading_writes_a_turn_s_first_word_as_inside_a_sentence() -> No
     assert chat.ids(ctc_form("Coffee."))[0] == chat.ids("More coffee.")[1]
     for said in ("Coffee.", "What's up?", "I think so.", "NASA launched it."):
         assert sentence_case(chat.text(chat.ids(ctc_form(said)))) == said
+
+
+def test_training_placement_takes_its_share_and_refuses_devices_it_lacks() -> None:
+    from voice_agent.direct.placement import Placement, place
+
+    assert place("cpu") == Placement(torch.device("cpu"))  # one process, no torchrun
+    assert Placement(torch.device("cpu"), rank=1, world=2).share([0, 1, 2, 3, 4]) == [1, 3]
+    with pytest.raises(ValueError, match="unknown device"):
+        place("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA device"):
+            place("cuda")
+
+
+def test_a_conversation_longer_than_the_context_drops_its_oldest_turns(
+    shipped: DirectModel,
+) -> None:
+    question = "Can you tell me something interesting about the history of the city of Rome? "
+    answer = "Rome was founded, legend says, by Romulus, and it grew into a great empire. " * 2
+    history = [
+        Message(role, text)
+        for _ in range(45)  # ~33 tokens a message: more than the 2048 positions of the context
+        for role, text in (("user", question), ("assistant", answer))
+    ] + [Message("user", "And what about Paris?")]
+    assert len(shipped.chat.conversation(history)) > shipped.talking.context
+    pieces = list(shipped.reply(shipped.instructions, history, Sampling(max_tokens=8)))
+    assert "".join(piece.text for piece in pieces).strip()
+    assert sum(len(piece.audio) for piece in pieces) > 0

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from voice_agent.direct.config import HEAR_LOSSES, HEARINGS, STAGES, TrainConfig
+from voice_agent.direct.config import DEVICES, HEAR_LOSSES, HEARINGS, STAGES, TrainConfig
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +112,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="CPU threads (default: %(default)s)",
     )
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=defaults.device,
+        help="where the LLM and the trained parts run: auto takes CUDA when torch sees it "
+        "(default: %(default)s). Under `torchrun --nproc-per-node N -m voice_agent "
+        "train-direct ...` each process takes 1/N of every batch (one GPU each, or CPU "
+        "processes over gloo); the batch sizes stay the whole step's",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -204,10 +213,12 @@ def run_train_command(args: argparse.Namespace) -> int:
         evaluate_every=args.evaluate_every,
         seed=args.seed,
         threads=args.threads,
+        device=args.device,
         progress=not args.no_progress,
     )
     results = run_training(config)
-    print(json.dumps(results, indent=2))
+    if results:  # the leader's (other torchrun processes have none)
+        print(json.dumps(results, indent=2))
     return 0
 
 

@@ -17,6 +17,9 @@ HEARINGS = ("ctc", "llm", "whisper")
 # the reading serving uses by default).
 HEAR_LOSSES = ("both", "ctc")
 
+# Where training runs: "auto" takes CUDA when torch sees it (`placement.py`).
+DEVICES = ("auto", "cpu", "cuda")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -34,6 +37,7 @@ class TrainConfig:
     evaluate_items: int = 24
     seed: int = 0
     threads: int = 2
+    device: str = DEVICES[0]
     # Examples beyond the distillation items (see `direct.extra`): prompts spoken by the
     # distill's user voices for hearing, the teacher's text replies for speaking.
     extra_speech: int = 0

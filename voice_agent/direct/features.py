@@ -88,7 +88,7 @@ class ReplyStates:
     def __call__(self, context: list[int], reply: list[int]) -> torch.Tensor:
         ids = torch.tensor([context + reply])
         hidden = self.lm(self.lm.embed_ids(ids), cache=self.prefix).hidden
-        return hidden[0, len(context) :].to(torch.float16)
+        return hidden[0, len(context) :].to("cpu", torch.float16)  # cached in host memory
 
 
 SPEAK_FEATURES = "speak-positions"  # the speak stage's cache names (older caches differ)

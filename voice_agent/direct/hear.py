@@ -92,10 +92,13 @@ class Hearing:
         # not dot product: each position's direction is pulled to its word's embedding, the
         # answer loss alone sets the scale the LLM reads.
         vocabulary = self.lm.embed.weight
-        drawn = torch.randint(0, len(vocabulary), (CTC_NEGATIVES,))
-        candidates = torch.unique(torch.cat([torch.tensor([CTC_BLANK]), *said, drawn]))
-        index = torch.full((len(vocabulary),), -1, dtype=torch.long)
-        index[candidates] = torch.arange(len(candidates))
+        device = vocabulary.device
+        said = [t.to(device) for t in said]
+        drawn = torch.randint(0, len(vocabulary), (CTC_NEGATIVES,), device=device)
+        blank = torch.tensor([CTC_BLANK], device=device)
+        candidates = torch.unique(torch.cat([blank, *said, drawn]))
+        index = torch.full((len(vocabulary),), -1, dtype=torch.long, device=device)
+        index[candidates] = torch.arange(len(candidates), device=device)
         words = F.normalize(vocabulary[candidates], dim=-1)
         logits = CTC_SHARPNESS * F.normalize(speech, dim=-1) @ words.T  # B x P x candidates
         log_probs = logits.float().log_softmax(-1).transpose(0, 1)  # P x B x candidates
@@ -121,10 +124,10 @@ class Hearing:
         embeds = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True)
         batch, length = embeds.shape[:2]
         prefix = self.prefix[0][0].shape[2]
-        valid = torch.zeros(batch, prefix + length, dtype=torch.bool)
+        valid = torch.zeros(batch, prefix + length, dtype=torch.bool, device=embeds.device)
         for index, length in enumerate(valid_lengths):
             valid[index, : prefix + length] = True
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(embeds.device.type, dtype=torch.bfloat16):
             hidden = self.lm(embeds, cache=self._prefix(batch), valid=valid).hidden
         picked = torch.cat(
             [
@@ -133,19 +136,19 @@ class Hearing:
             ]
         )
         logits = self.lm.logits(picked.float())
-        return F.cross_entropy(logits, torch.cat(targets))
+        return F.cross_entropy(logits, torch.cat(targets).to(logits.device))
 
     @torch.no_grad()
     def read_ctc(self, frames: torch.Tensor) -> list[int]:
         """`read_ctc` of `frames` (frames x 384) through the adapter."""
         vocabulary = self.lm.embed.weight
-        speech = self.adapter(frames.float()[None])[0]
+        speech = self.adapter(frames.float().to(vocabulary.device)[None])[0]
         return read_ctc(speech, vocabulary, vocabulary.norm(dim=-1))
 
     @torch.no_grad()
     def transcribe(self, frames: torch.Tensor) -> list[int]:
         """Greedy token ids of what was said in `frames` (frames x 384), end excluded."""
-        speech = self.adapter(frames.float()[None])[0]
+        speech = self.adapter(frames.float().to(self.after.device)[None])[0]
         embeds = torch.cat([speech, self.after])[None]
         out = self.lm(embeds, cache=self.prefix)
         said: list[int] = []

@@ -3,6 +3,8 @@
 Killed at any point, the same command continues from the last checkpoint: the model, the
 optimiser, the step and the random state are saved together, and batches are drawn from a
 generator seeded by (seed, step), so a resumed run sees the batches an unbroken one would.
+Under `torchrun` each process trains on its share of every batch (`placement.py`); the
+leader alone evaluates, logs and saves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import torch
 from tqdm import tqdm
+
+from voice_agent.direct.placement import Placement
 
 
 @dataclass(frozen=True)
@@ -51,24 +55,34 @@ def train(
     evaluate: Callable[[], dict[str, float]],
     config: LoopConfig,
     run: Path,
+    placement: Placement,
 ) -> dict[str, float]:
-    """Train `model` (its parameters that require grad) for `config.steps` steps; returns
-    the last evaluation. `run/<name>.ckpt` is the checkpoint, `run/log.jsonl` the log."""
+    """Train `model` (its parameters that require grad; on `placement.device`) for
+    `config.steps` steps; returns the last evaluation. `run/<name>.ckpt` is the checkpoint,
+    `run/log.jsonl` the log."""
     if not examples:
         raise ValueError(f"{name}: no training examples (more distillation items are needed)")
+    if config.batch < placement.world:
+        raise ValueError(f"{name}: a batch of {config.batch} cannot be shared by {placement.world}")
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     checkpoint = run / f"{name}.ckpt"
     step = 0
     last: dict[str, float] = {}
     if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location=placement.device)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         step, last = state["step"], state.get("evaluation", {})
-    log = (run / "log.jsonl").open("a")
+    placement.same_start(model)
+    leads = placement.leads
+    log = (run / "log.jsonl").open("a") if leads else None
     bar = tqdm(
-        total=config.steps, initial=step, desc=name, unit="step", disable=not config.progress
+        total=config.steps,
+        initial=step,
+        desc=name,
+        unit="step",
+        disable=not (config.progress and leads),
     )
     started = time.monotonic()
     while step < config.steps:
@@ -78,12 +92,18 @@ def train(
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(config, step)
         model.train()
-        figures = step_fn(batch)
+        figures = step_fn(placement.share(batch))
         optimiser.zero_grad(set_to_none=True)
         figures["loss"].backward()
+        placement.average_gradients(params)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()
         step += 1
+        figures = {k: placement.average(v) for k, v in figures.items()}
+        bar.set_postfix(loss=f"{float(figures['loss']):.3f}")
+        bar.update()
+        if not leads:
+            continue
         record = {"stage": name, "step": step, "lr": learning_rate(config, step - 1)}
         record.update({k: round(float(v.detach()), 5) for k, v in figures.items()})
         record["seconds"] = round(time.monotonic() - started, 1)
@@ -91,16 +111,16 @@ def train(
             model.eval()
             last = evaluate()
             record.update({f"eval_{k}": v for k, v in last.items()})
+        assert log is not None
         log.write(json.dumps(record) + "\n")
         log.flush()
-        bar.set_postfix(loss=f"{float(figures['loss'].detach()):.3f}")
-        bar.update()
         if step % config.save_every == 0 or step == config.steps:
             save = {"model": model.state_dict(), "optimiser": optimiser.state_dict()}
             torch.save({**save, "step": step, "evaluation": last}, checkpoint.with_suffix(".tmp"))
             checkpoint.with_suffix(".tmp").rename(checkpoint)
     bar.close()
-    log.close()
+    if log is not None:
+        log.close()
     return last
 
 

@@ -156,8 +156,9 @@ class DirectModel:
         generator.manual_seed(
             sampling.seed if sampling.seed is not None else int(np.random.randint(2**31))
         )
-        context = self.chat.conversation(history)
-        step = self.talking.read(self.chat.system(instructions) + context)
+        system = self.chat.system(instructions)
+        context = self.conversation_that_fits(system, history, sampling.max_tokens)
+        step = self.talking.read(system + context)
         recent = list(context[-REPEAT_WINDOW:])
         words = SpokenWords(self.speech, self.halves.hop)
         self.speech.reset()
@@ -183,6 +184,22 @@ class DirectModel:
         audio = self.decoder.push(self.speech.finish()[:, None])
         audio = np.concatenate([audio, self.decoder.flush()])
         yield Spoken(words.said_by(audio, final=True), audio)
+
+    def conversation_that_fits(
+        self, system: list[int], history: list[Message], max_tokens: int
+    ) -> list[int]:
+        """The conversation's tokens with its oldest messages dropped until it, the system
+        prompt and a whole reply fit in the LLM's context (as the cascade's LLM drops them):
+        a long session keeps talking instead of failing at the context's end."""
+        room = self.talking.context - len(system) - max_tokens
+        for first in range(max(1, len(history))):
+            context = self.chat.conversation(history[first:])
+            if len(context) <= room:
+                return context
+        raise ValueError(
+            f"the last message alone needs {len(context)} tokens; the direct model's context "
+            f"holds {room} beside its instructions and reply"
+        )
 
 
 def _next(

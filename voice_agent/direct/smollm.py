@@ -55,7 +55,8 @@ class RMSNorm(nn.Module):
 def rope_tables(config: LMConfig, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin (batch, 1, positions, head_dim / 2) for adjacent-pair rotation."""
     half = config.head_dim // 2
-    inverse = config.rope_base ** (-torch.arange(half, dtype=torch.float32) * 2 / config.head_dim)
+    steps = torch.arange(half, dtype=torch.float32, device=positions.device)
+    inverse = config.rope_base ** (-steps * 2 / config.head_dim)
     angles = positions.float()[..., None] * inverse  # batch x positions x half
     return angles.cos()[:, None], angles.sin()[:, None]
 
@@ -131,7 +132,8 @@ class SmolLM(nn.Module):
         self.norm = RMSNorm(config.width, config.norm_eps)
 
     def embed_ids(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.embed(ids)
+        """Token embeddings of `ids`, wherever they are (on the LLM's device)."""
+        return self.embed(ids.to(self.embed.weight.device))
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         """Next-token logits; the output head is the (tied) embedding."""
@@ -145,12 +147,12 @@ class SmolLM(nn.Module):
     ) -> LMOutput:
         batch, new, _ = embeds.shape
         past = 0 if cache is None else int(cache[0][0].shape[2])
-        positions = torch.arange(past, past + new).expand(batch, new)
+        positions = torch.arange(past, past + new, device=embeds.device).expand(batch, new)
         rope = rope_tables(self.config, positions)
         mask = None
         if valid is not None or (past and new > 1):
             total = past + new
-            causal = torch.ones(new, total, dtype=torch.bool).tril(past)
+            causal = torch.ones(new, total, dtype=torch.bool, device=embeds.device).tril(past)
             mask = causal[None, None].expand(batch, 1, new, total)
             if valid is not None:
                 mask = mask & valid[:, None, None, :total]

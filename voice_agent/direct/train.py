@@ -16,7 +16,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from voice_agent.direct.features import (
 from voice_agent.direct.hear import Hearing, ctc_form
 from voice_agent.direct.hearing import ENCODER_RATE
 from voice_agent.direct.loop import LoopConfig, plot_curves, train
+from voice_agent.direct.placement import Placement, on, place
 from voice_agent.direct.smollm import SmolLM, load_smollm
 from voice_agent.direct.speak import SpeechHead, SpeechHeadConfig, word_inputs
 from voice_agent.evaluation import word_error_rate
@@ -106,29 +107,34 @@ def extra_hearing_examples(config: TrainConfig, encoder: Any, chat: ChatTokens) 
     return examples
 
 
-def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, Any]:
+def train_hear(
+    config: TrainConfig, lm: SmolLM, chat: ChatTokens, placement: Placement
+) -> dict[str, Any]:
     from voice_agent.direct.hearing import SpeechEncoder
 
     encoder = SpeechEncoder()
-    examples, _ = cached(
-        config.data,
-        config.out / "cache",
-        "hear",
-        lambda row: hear_example(row, encoder, chat),
-        config.progress,
-    )
-    examples += extra_hearing_examples(config, encoder, chat)
+    with placement.leader_first():
+        examples, _ = cached(
+            config.data,
+            config.out / "cache",
+            "hear",
+            lambda row: hear_example(row, encoder, chat),
+            config.progress and placement.leads,
+        )
+        examples += extra_hearing_examples(config, encoder, chat)
     for example in examples:
         example["ctc_target"] = torch.tensor(chat.ids(ctc_form(example["prompt"])))
     train_set, held_out = split(examples)
     adapter = SpeechAdapter(AdapterConfig())
     if config.hear_init is not None:  # fine-tune a trained adapter (a checkpoint still wins)
         adapter.load_state_dict(load_float(config.hear_init))
+    adapter.to(placement.device)
     hearing = Hearing(lm, adapter, chat)
     # Held-out prompts first: a held-out voice saying a trained prompt can be recalled.
     probe = sorted(held_out, key=lambda e: not is_held_out(e["prompt"]))[: config.evaluate_items]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
+        batch = [on(placement.device, e) for e in batch]
         frames, targets = [e["frames"] for e in batch], [e["target"] for e in batch]
         ctc_targets = [e["ctc_target"] for e in batch]
         answer = config.hear_loss == "both"
@@ -144,10 +150,10 @@ def train_hear(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, A
 
         return {"wer": wer(hearing.transcribe), "ctc_wer": wer(hearing.read_ctc)}
 
-    last = train(
-        "hear", adapter, train_set, step, evaluate, loop_config(config, "hear"), config.out
-    )
-    save_small(adapter, config.out / "adapter.pt")
+    loop = loop_config(config, "hear")
+    last = train("hear", adapter, train_set, step, evaluate, loop, config.out, placement)
+    if placement.leads:
+        save_small(adapter, config.out / "adapter.pt")
     seconds = sum(len(e["frames"]) for e in train_set) / ENCODER_RATE
     return {
         "train_items": len(train_set),
@@ -203,13 +209,9 @@ def speak_loss(
     return code_loss, duration, (right * weights).sum() / weights.sum().clamp(min=1)
 
 
-def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, Any]:
-    voice = SpokenVoice(threads=config.threads)
-    states = ReplyStates(lm, chat, config.instructions or teacher_instructions(config.data))
-
-    def make(row: dict) -> dict:
-        return speak_example(row, states, voice)
-
+def speak_examples(config: TrainConfig, make: Callable[[dict], dict]) -> tuple[list[dict], int]:
+    """The speak stage's examples (made, or read from the cache), and how many replies could
+    not be aligned with the voice."""
     examples, unaligned = cached(
         config.data, config.out / "cache", SPEAK_FEATURES, make, config.progress
     )
@@ -234,15 +236,30 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
             TextMaker(make),
             config.progress,
         )
+    return examples, unaligned
+
+
+def train_speak(
+    config: TrainConfig, lm: SmolLM, chat: ChatTokens, placement: Placement
+) -> dict[str, Any]:
+    voice = SpokenVoice(threads=config.threads)
+    states = ReplyStates(lm, chat, config.instructions or teacher_instructions(config.data))
+
+    def make(row: dict) -> dict:
+        return speak_example(row, states, voice)
+
+    with placement.leader_first():
+        examples, unaligned = speak_examples(config, make)
     train_set, held_out = split(examples)
     head_config = SpeechHeadConfig(
         symbols=voice.pronouncer.symbols, codes=voice.tokenizer.spec.sizes[0]
     )
-    head = SpeechHead(head_config)
-    probe = held_out[: config.evaluate_items * 2]
+    head = SpeechHead(head_config).to(placement.device)
+    probe = [on(placement.device, e) for e in held_out[: config.evaluate_items * 2]]
 
     def step(batch: list[dict]) -> dict[str, torch.Tensor]:
-        code_loss, duration, accuracy = speak_loss(head, lm, [crop(e) for e in batch])
+        batch = [on(placement.device, crop(e)) for e in batch]
+        code_loss, duration, accuracy = speak_loss(head, lm, batch)
         return {
             "loss": code_loss + duration,
             "code_loss": code_loss,
@@ -261,8 +278,10 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
             "accuracy": round(float(accuracy), 4),
         }
 
-    last = train("speak", head, train_set, step, evaluate, loop_config(config, "speak"), config.out)
-    save_small(head, config.out / "speech_head.pt")
+    loop = loop_config(config, "speak")
+    last = train("speak", head, train_set, step, evaluate, loop, config.out, placement)
+    if placement.leads:
+        save_small(head, config.out / "speech_head.pt")
     return {
         "steps": config.speak_steps,
         "train_items": len(train_set),
@@ -275,22 +294,32 @@ def train_speak(config: TrainConfig, lm: SmolLM, chat: ChatTokens) -> dict[str, 
 
 
 def run_training(config: TrainConfig) -> dict[str, Any]:
+    """Run the stages; under `torchrun`, the leader's return holds the figures (the others
+    return nothing)."""
+    placement = place(config.device)
+    config = replace(config, progress=config.progress and placement.leads)
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     torch.set_num_threads(config.threads)
     config.out.mkdir(parents=True, exist_ok=True)
-    lm = load_smollm()
+    lm = load_smollm().to(placement.device)
     chat = ChatTokens()
     results_path = config.out / "results.json"
     results: dict[str, Any] = {}
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {config.threads} threads"
+    if placement.device.type == "cuda":
+        machine += f", {torch.cuda.get_device_name(placement.device)}"
     run_facts = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {config.threads} threads",
+        "machine": machine + (f", {placement.world} processes" if placement.world > 1 else ""),
         "command": "voice-agent train-direct " + " ".join(sys.argv[2:]),
         "distill_items": sum(len(rows) for _, rows in shard_rows(config.data)),
     }
     for stage in config.stages:
         started = time.monotonic()
-        figures = (train_hear if stage == "hear" else train_speak)(config, lm, chat)
+        train_stage = train_hear if stage == "hear" else train_speak
+        figures = train_stage(config, lm, chat, placement)
+        if not placement.leads:
+            continue
         figures["seconds"] = round(time.monotonic() - started, 1)
         figures["command"] = run_facts["command"]  # stages may come from different runs
         # Read again: the stages may run as separate processes on the same run directory.
@@ -298,12 +327,14 @@ def run_training(config: TrainConfig) -> dict[str, Any]:
         results.update(run_facts)
         results[stage] = figures
         results_path.write_text(json.dumps(results, indent=2))
-    model_config = {
-        "adapter": asdict(AdapterConfig()),
-        "speech_head": results.get("speak", {}).get("speech_head", asdict(SpeechHeadConfig())),
-        "instructions": config.instructions or teacher_instructions(config.data),
-        "tokenizer": results.get("speak", {}).get("tokenizer"),
-    }
-    (config.out / "config.json").write_text(json.dumps(model_config, indent=2))
-    plot_curves(config.out)
+    if placement.leads:
+        model_config = {
+            "adapter": asdict(AdapterConfig()),
+            "speech_head": results.get("speak", {}).get("speech_head", asdict(SpeechHeadConfig())),
+            "instructions": config.instructions or teacher_instructions(config.data),
+            "tokenizer": results.get("speak", {}).get("tokenizer"),
+        }
+        (config.out / "config.json").write_text(json.dumps(model_config, indent=2))
+        plot_curves(config.out)
+    placement.done()
     return results
