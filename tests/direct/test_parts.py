@@ -286,3 +286,22 @@ def test_a_conversation_longer_than_the_context_drops_its_oldest_turns(
     pieces = list(shipped.reply(shipped.instructions, history, Sampling(max_tokens=8)))
     assert "".join(piece.text for piece in pieces).strip()
     assert sum(len(piece.audio) for piece in pieces) > 0
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "allowed"),
+    [
+        ([0.5, 0.2, 0.2, 0.06, 0.04], {0, 1, 2, 3}),  # top-p: 0.96 is reached before the last
+        ([0.4, 0.3, 0.2, *[0.015] * 4, *[0.01] * 3], {0, 1, 2}),  # min-p: < 0.05 x 0.4
+    ],
+)
+def test_sampling_draws_only_what_top_p_and_min_p_allow_as_the_cascade(
+    probabilities: list[float], allowed: set[int]
+) -> None:
+    from voice_agent.direct.model import _next
+
+    logits = torch.tensor(probabilities).log()
+    sampling = Sampling(temperature=1.5, repeat_penalty=1.0, top_k=len(probabilities))
+    generator = torch.Generator().manual_seed(0)
+    drawn = {_next(logits.clone(), [], sampling, generator) for _ in range(500)}
+    assert drawn == allowed

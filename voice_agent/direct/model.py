@@ -60,7 +60,9 @@ class Spoken:
 class Sampling:
     temperature: float = 0.0
     repeat_penalty: float = 1.1
-    top_k: int = 40
+    top_k: int = 40  # top_k, top_p and min_p as the cascade's LLM (`LlamaConfig`)
+    top_p: float = 0.95
+    min_p: float = 0.05
     max_tokens: int = MAX_REPLY_TOKENS
     seed: int | None = None
 
@@ -208,7 +210,8 @@ def _next(
     sampling: Sampling,
     generator: torch.Generator,
 ) -> int:
-    """The next token as llama.cpp's sampler would pick it: repeat penalty, top-k, temperature."""
+    """The next token as llama.cpp's sampler would pick it: repeat penalty, then top-k,
+    top-p and min-p on the untempered probabilities, then temperature."""
     if sampling.repeat_penalty != 1.0 and recent:
         seen = torch.tensor(sorted(set(recent)))
         values = logits[seen]
@@ -217,9 +220,12 @@ def _next(
         )
     if sampling.temperature <= 0:
         return int(logits.argmax())
-    top = torch.topk(logits, sampling.top_k)
-    probs = torch.softmax(top.values / sampling.temperature, dim=-1)
-    return int(top.indices[torch.multinomial(probs, 1, generator=generator)])
+    top = torch.topk(logits, sampling.top_k)  # sorted, most likely first
+    probs = torch.softmax(top.values, dim=-1)
+    before = torch.cumsum(probs, dim=-1) - probs  # the probability above each token
+    kept = (before < sampling.top_p) & (probs >= sampling.min_p * probs[0])
+    tempered = torch.softmax(top.values[kept] / sampling.temperature, dim=-1)
+    return int(top.indices[kept][torch.multinomial(tempered, 1, generator=generator)])
 
 
 def heard_token_limit(seconds: float) -> int:
