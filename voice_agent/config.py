@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from voice_agent.direct.config import HEARINGS
+from voice_agent.engines.history import EMBEDDED_LLM_TURNS
 from voice_agent.models.llm import LlamaConfig
 from voice_agent.realtime.protocol import SessionConfig
 from voice_agent.turns.limits import SessionLimits
@@ -33,6 +34,7 @@ class ServerConfig:
     temperature: float = SessionConfig.temperature  # of new sessions
     llm_repeat_penalty: float = LlamaConfig.repeat_penalty
     llm_ascii_only: bool = LlamaConfig.ascii_only
+    llm_history_turns: int = -1  # -1: EMBEDDED_LLM_TURNS for the embedded LLM, all for --llm-url
     calculator: bool = True  # the cascade works out sums the user asks instead of its LLM
     max_sessions: int = 8
     max_event_mb: float = 16.0
@@ -52,6 +54,14 @@ class ServerConfig:
     def engines(self) -> list[str]:
         """The engines to load, the default first."""
         return [name.strip() for name in self.engine.split(",") if name.strip()]
+
+    @property
+    def history_turns(self) -> int:
+        """User turns of the conversation (with the replies between them) the LLM is shown;
+        0: all."""
+        if self.llm_history_turns >= 0:
+            return self.llm_history_turns
+        return 0 if self.llm_url else EMBEDDED_LLM_TURNS
 
     @property
     def max_event_bytes(self) -> int:
@@ -96,6 +106,9 @@ HELP: dict[str, str] = {
     "temperature": "default sampling temperature of new sessions (0: greedy; a client's "
     "session.update still sets its own)",
     "llm_repeat_penalty": "repeat penalty of the embedded LLM (1: none)",
+    "llm_history_turns": "user turns of the conversation the LLM is shown, with the replies "
+    "between them (0: all; default: 3 for the embedded LLM and the direct engine, which "
+    "repeat earlier answers when shown more, all for an --llm-url server)",
     "llm_ascii_only": "let the embedded LLM write only printable ASCII (a grammar: keeps it "
     "from drifting into accented languages, at about a third of its generation speed)",
     "calculator": 'answer a turn that asks a sum ("what is 12 times 7") by working it out '
@@ -170,6 +183,8 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
         raise SystemExit("error: --max-sessions must be at least 1")
     if not 0.0 <= config.temperature <= 2.0:
         raise SystemExit("error: --temperature must be in [0, 2]")
+    if config.llm_history_turns < -1:
+        raise SystemExit("error: --llm-history-turns must be 0 (all) or more")
     if config.llm_repeat_penalty <= 0:
         raise SystemExit("error: --llm-repeat-penalty must be positive")
     return config

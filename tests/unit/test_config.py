@@ -52,3 +52,12 @@ def test_api_key_comes_from_the_environment_only(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("VOICE_AGENT_LLM_API_KEY", "sk-test")
     assert config_from([]).llm_api_key == "sk-test"
+
+
+def test_the_llm_sees_three_user_turns_unless_it_is_an_external_server_or_told() -> None:
+    assert config_from([]).history_turns == 3  # the embedded SmolLM2 repeats itself beyond
+    assert config_from(["--llm-url", "http://127.0.0.1:8080/v1"]).history_turns == 0  # all
+    assert config_from(["--llm-history-turns", "0"]).history_turns == 0
+    assert config_from(["--llm-history-turns", "5", "--llm-url", "http://x/v1"]).history_turns == 5
+    with pytest.raises(SystemExit, match="--llm-history-turns must be"):
+        config_from(["--llm-history-turns", "-2"])

@@ -27,6 +27,7 @@ from voice_agent.engines.base import (
     UserTranscript,
     UserTranscriptFailed,
 )
+from voice_agent.engines.history import recent_turns
 from voice_agent.engines.prompting import reply_text
 from voice_agent.models.asr import WhisperASR
 from voice_agent.models.llm import ChatLLM
@@ -50,12 +51,18 @@ class CascadeEngine:
     transcription_model = "whisper-tiny.en"
 
     def __init__(
-        self, asr: WhisperASR, llm: ChatLLM, tts: PiperTTS, calculator: bool = True
+        self,
+        asr: WhisperASR,
+        llm: ChatLLM,
+        tts: PiperTTS,
+        calculator: bool = True,
+        history_turns: int = 0,
     ) -> None:
         self.asr = asr
         self.llm = llm
         self.tts = tts
         self.calculator = calculator  # sums are worked out, not asked of the LLM
+        self.history_turns = history_turns  # of the conversation the LLM is shown (0: all)
 
     def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
         return prefetch(self._respond(turn), TTS_LOOKAHEAD_CLAUSES)
@@ -70,7 +77,7 @@ class CascadeEngine:
         if turn.seed is not None:
             self.llm.reseed(turn.seed)
             self.tts.reseed(turn.seed)
-        async for event in self._spoken_reply(turn, history):
+        async for event in self._spoken_reply(turn, recent_turns(history, self.history_turns)):
             yield event
 
     async def _hear(self, history: tuple[HistoryItem, ...]) -> Heard:
@@ -148,7 +155,7 @@ def build_cascade_engine(config: ServerConfig, tts: TTSConfig | None = None) -> 
 
     asr = WhisperASR(ASRConfig(model_path=config.asr_model or None, threads=config.asr_threads))
     voice = PiperTTS(tts or TTSConfig(model_path=config.tts_voice or None))
-    return CascadeEngine(asr, build_llm(config), voice, config.calculator)
+    return CascadeEngine(asr, build_llm(config), voice, config.calculator, config.history_turns)
 
 
 def build_llm(config: ServerConfig) -> ChatLLM:

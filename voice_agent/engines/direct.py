@@ -27,14 +27,18 @@ from voice_agent.engines.base import (
     UserTranscript,
     UserTranscriptFailed,
 )
+from voice_agent.engines.history import recent_turns
 from voice_agent.models.workers import ModelWorker
 
 
 class DirectEngine:
     name = "direct"
 
-    def __init__(self, model: DirectModel, repeat_penalty: float = 1.1) -> None:
+    def __init__(
+        self, model: DirectModel, repeat_penalty: float = 1.1, history_turns: int = 0
+    ) -> None:
         self.model = model
+        self.history_turns = history_turns  # of the conversation the LLM is shown (0: all)
         # The transcript is the model's own inner monologue, or Whisper's when told so.
         self.transcription_model = "direct" if model.asr is None else "whisper-tiny.en"
         self.repeat_penalty = repeat_penalty
@@ -63,6 +67,7 @@ class DirectEngine:
             for item in turn.history
             if (text := texts.get(item.id, item.text)) and text.strip()
         ]
+        history = list(recent_turns(history, self.history_turns))
         if not history or history[-1].role == "assistant":
             return
         sampling = Sampling(
@@ -97,4 +102,4 @@ class DirectEngine:
 def build_direct_engine(config: ServerConfig) -> DirectEngine:
     path = Path(config.direct_model) if config.direct_model else None
     model = DirectModel(path, threads=config.llm_threads, hearing=config.direct_hearing)
-    return DirectEngine(model, config.llm_repeat_penalty)
+    return DirectEngine(model, config.llm_repeat_penalty, config.history_turns)
