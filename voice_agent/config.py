@@ -106,9 +106,10 @@ HELP: dict[str, str] = {
     "temperature": "default sampling temperature of new sessions (0: greedy; a client's "
     "session.update still sets its own)",
     "llm_repeat_penalty": "repeat penalty of the embedded LLM (1: none)",
-    "llm_history_turns": "user turns of the conversation the LLM is shown, with the replies "
-    "between them (0: all; default: 3 for the embedded LLM and the direct engine, which "
-    "repeat earlier answers when shown more, all for an --llm-url server)",
+    "llm_history_turns": "at most this many user turns of the conversation, with the replies "
+    "between them, are shown to the LLM, cut back to about half in steps (0: all; default: 4 "
+    "for the embedded LLM and the direct engine, which repeat earlier answers when shown "
+    "more; all for an --llm-url server)",
     "llm_ascii_only": "let the embedded LLM write only printable ASCII (a grammar: keeps it "
     "from drifting into accented languages, at about a third of its generation speed)",
     "calculator": 'answer a turn that asks a sum ("what is 12 times 7") by working it out '

@@ -54,8 +54,8 @@ def test_api_key_comes_from_the_environment_only(monkeypatch: pytest.MonkeyPatch
     assert config_from([]).llm_api_key == "sk-test"
 
 
-def test_the_llm_sees_three_user_turns_unless_it_is_an_external_server_or_told() -> None:
-    assert config_from([]).history_turns == 3  # the embedded SmolLM2 repeats itself beyond
+def test_the_llm_sees_four_user_turns_unless_it_is_an_external_server_or_told() -> None:
+    assert config_from([]).history_turns == 4  # the embedded SmolLM2 repeats itself beyond
     assert config_from(["--llm-url", "http://127.0.0.1:8080/v1"]).history_turns == 0  # all
     assert config_from(["--llm-history-turns", "0"]).history_turns == 0
     assert config_from(["--llm-history-turns", "5", "--llm-url", "http://x/v1"]).history_turns == 5
