@@ -78,11 +78,7 @@ def train(
     leads = placement.leads
     log = (run / "log.jsonl").open("a") if leads else None
     bar = tqdm(
-        total=config.steps,
-        initial=step,
-        desc=name,
-        unit="step",
-        disable=not (config.progress and leads),
+        total=config.steps, initial=step, desc=name, unit="step", disable=not config.progress
     )
     started = time.monotonic()
     while step < config.steps:

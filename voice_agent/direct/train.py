@@ -119,7 +119,7 @@ def train_hear(
             config.out / "cache",
             "hear",
             lambda row: hear_example(row, encoder, chat),
-            config.progress and placement.leads,
+            config.progress,
         )
         examples += extra_hearing_examples(config, encoder, chat)
     for example in examples:

@@ -9,7 +9,7 @@ near-copy of an earlier one with the whole history shown, 15 with the last five 
 
 A window that slides every turn would change the prompt's start every turn, and the LLM would
 read the whole conversation again instead of only the new turn (its cache keeps a prompt's
-unchanged beginning): ~0.5-1 s per turn on a 2-core CPU. So the window is cut in steps: it
+unchanged beginning): 0.4-1 s more per turn on a 2-core CPU. So the window is cut in steps: it
 grows from about half of `turns` to `turns` user turns, then drops back, and the prompt's
 start changes only once every few turns. The session's conversation keeps every item; only
 the prompt is cut, at a user turn so that no reply is shown without what it answered.
