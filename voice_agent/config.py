@@ -10,7 +10,7 @@ from typing import Any
 from voice_agent.direct.config import HEARINGS
 from voice_agent.engines.history import EMBEDDED_LLM_TURNS
 from voice_agent.models.llm import LlamaConfig
-from voice_agent.realtime.protocol import SessionConfig
+from voice_agent.realtime.protocol import TURN_DETECTION_TYPES, SessionConfig
 from voice_agent.turns.limits import SessionLimits
 
 ENV_PREFIX = "VOICE_AGENT_"
@@ -40,6 +40,7 @@ class ServerConfig:
     max_event_mb: float = 16.0
     output_lead_ms: int = SessionLimits.output_lead_ms
     early_reply_ms: int = SessionLimits.early_reply_ms
+    turn_detection: str = "server_vad"  # of new sessions: server_vad | semantic_vad
     ice_servers: str = ""  # comma-separated stun:/turn: URLs; empty: host candidates only
     ice_username: str = ""  # for the TURN servers of --ice-servers
     ice_host_addresses: str = ""  # comma-separated; empty: every interface but loopback
@@ -120,6 +121,9 @@ HELP: dict[str, str] = {
     "early_reply_ms": "start the reply after this much silence, before the VAD's "
     "silence_duration_ms confirms the turn ended, into a buffer that is sent only if the turn "
     "really ended there (0: off)",
+    "turn_detection": "turn detection of new sessions: server_vad (the turn ends after "
+    "silence_duration_ms of silence) or semantic_vad (the Smart Turn model ends it at the first "
+    "short pause once the speaker sounds finished); clients can still ask for either",
     "ice_servers": "STUN/TURN servers for WebRTC calls, comma-separated URLs (e.g. "
     "stun:stun.example.org:3478,turn:turn.example.org:3478); the TURN password comes from "
     "VOICE_AGENT_ICE_CREDENTIAL; the page at / uses the same servers",
@@ -175,6 +179,11 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
     config = with_secrets_from_env(ServerConfig(**flags))
     from voice_agent.engines import ENGINES
 
+    if config.turn_detection not in TURN_DETECTION_TYPES:
+        raise SystemExit(
+            f"error: unknown turn detection {config.turn_detection!r}; "
+            f"one of {', '.join(TURN_DETECTION_TYPES)}"
+        )
     for engine in config.engines:
         if engine not in ENGINES:
             raise SystemExit(f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}")

@@ -36,6 +36,8 @@ def test_bad_values_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VOICE_AGENT_PORT")
     with pytest.raises(SystemExit, match="unknown engine"):
         config_from(["--engine", "warp"])
+    with pytest.raises(SystemExit, match="unknown turn detection"):
+        config_from(["--turn-detection", "psychic"])
     with pytest.raises(SystemExit, match="--temperature must be in"):
         config_from(["--temperature", "3"])
     with pytest.raises(SystemExit, match="--llm-repeat-penalty must be positive"):

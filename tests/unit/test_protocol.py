@@ -124,6 +124,8 @@ def test_beta_flat_session_update() -> None:
         {"turn_detection": {"type": "server_vad", "threshold": 2}},
         {"turn_detection": {"type": "server_vad", "silence_duration_ms": "long"}},
         {"turn_detection": {"type": "magic"}},
+        {"turn_detection": {"type": "semantic_vad", "eagerness": "eager"}},
+        {"turn_detection": {"type": "semantic_vad", "eagerness": ["low"]}},
         {"instructions": 42},
         {"engine": "warp-drive"},
         {"temperature": 9},
@@ -204,3 +206,14 @@ def test_the_session_shows_the_engines_transcription_model() -> None:
     assert config.to_ga()["audio"]["input"]["transcription"] == {"model": "whisper-tiny.en"}
     assert config.to_beta()["input_audio_transcription"] == {"model": "whisper-tiny.en"}
     assert SessionConfig().to_ga()["audio"]["input"]["transcription"] is None
+
+
+def test_semantic_vad_waits_at_most_as_long_as_its_eagerness_says() -> None:
+    update = {"turn_detection": {"type": "semantic_vad", "eagerness": "high"}}
+    turn = apply_session_update(SessionConfig(), update, ENGINES).turn_detection
+    assert turn is not None and turn.semantic and turn.end_silence_ms == 2_000
+    # A later update without a type keeps semantic_vad and changes only what it names.
+    update = {"turn_detection": {"eagerness": "low"}}
+    turn = apply_session_update(SessionConfig(turn_detection=turn), update, ENGINES).turn_detection
+    assert turn is not None and turn.semantic and turn.end_silence_ms == 8_000
+    assert TurnDetection(silence_duration_ms=300).end_silence_ms == 300

@@ -28,6 +28,7 @@ from voice_agent.engines.base import (
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.protocol import SessionConfig, TurnDetection
 from voice_agent.turns.clock import VirtualClock, settle
+from voice_agent.turns.semantic import EndOfTurn
 from voice_agent.turns.session import AudioSink, Session, SessionLimits
 
 RATE = 24_000
@@ -111,6 +112,7 @@ class Harness:
         config: SessionConfig | None = None,
         lead_ms: int = 100,
         audio_sink: AudioSink | None = None,
+        end_of_turn: EndOfTurn | None = None,
     ):
         self.events: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
@@ -126,6 +128,7 @@ class Harness:
             limits=SessionLimits(output_lead_ms=lead_ms, output_chunk_ms=100),
             audio_sink=audio_sink,
             clock=self.clock,
+            end_of_turn=end_of_turn,
         )
 
     async def _emit(self, event: dict[str, Any]) -> None:
@@ -505,5 +508,117 @@ async def test_speech_does_not_interrupt_when_the_client_says_so() -> None:
         await h.until("input_audio_buffer.speech_started")
         done = await h.until("response.done")
         assert done["response"]["status"] == "completed"
+    finally:
+        await h.close()
+
+
+class FixedEndOfTurn:
+    """An end-of-turn model that always gives the same probability, and counts its calls."""
+
+    def __init__(self, probability: float) -> None:
+        self.probability = probability
+        self.heard_seconds: list[float] = []
+
+    def __call__(self, turn16k: np.ndarray) -> float:
+        self.heard_seconds.append(len(turn16k) / 16_000)
+        return self.probability
+
+
+def semantic(eagerness: str = "auto") -> SessionConfig:
+    return SessionConfig(turn_detection=TurnDetection(type="semantic_vad", eagerness=eagerness))
+
+
+async def test_semantic_vad_ends_a_finished_turn_at_the_first_short_pause() -> None:
+    model = FixedEndOfTurn(0.9)
+    h = Harness(ScriptedEngine(), semantic(), end_of_turn=model)
+    try:
+        await h.audio(1.0, loud=True)
+        await h.audio(0.3, loud=False)  # shorter than server_vad's 500 ms
+        stopped = await h.until("input_audio_buffer.speech_stopped")
+        assert abs(stopped["audio_end_ms"] - 1000) <= 32  # where speech ended, as always
+        done = await h.until("response.done")
+        assert done["response"]["status"] == "completed"
+        assert len(model.heard_seconds) == 1 and model.heard_seconds[0] >= 1.0
+        metrics = await h.until("voice_agent.turn.metrics")
+        assert metrics["early_reply"]  # the reply begun at that pause was the one sent
+    finally:
+        await h.close()
+
+
+async def test_semantic_vad_waits_out_an_unfinished_turn_up_to_the_eagerness_limit() -> None:
+    model = FixedEndOfTurn(0.05)
+    h = Harness(ScriptedEngine(), semantic("high"), end_of_turn=model)  # at most 2 s
+    try:
+        await h.audio(1.0, loud=True)
+        await h.audio(1.7, loud=False)
+        await settle()
+        assert h.of_type("input_audio_buffer.speech_stopped") == []
+        await h.audio(0.4, loud=False)
+        stopped = await h.until("input_audio_buffer.speech_stopped")
+        assert abs(stopped["audio_end_ms"] - 1000) <= 32
+        assert len(model.heard_seconds) == 4  # asked at pauses of 0.2, 0.4, 0.8 and 1.6 s
+    finally:
+        await h.close()
+
+
+async def test_semantic_vad_asks_less_of_the_model_as_the_pause_grows() -> None:
+    # 0.3 is short of the 0.5 the first pause needs, and enough after 1.6 s of a 4 s limit.
+    h = Harness(ScriptedEngine(), semantic("medium"), end_of_turn=FixedEndOfTurn(0.3))
+    try:
+        await h.audio(1.0, loud=True)
+        await h.audio(1.0, loud=False)
+        await settle()
+        assert h.of_type("input_audio_buffer.speech_stopped") == []
+        await h.audio(0.7, loud=False)
+        await h.until("input_audio_buffer.speech_stopped")
+        await h.until("response.done")
+    finally:
+        await h.close()
+
+
+async def test_speech_after_an_unfinished_pause_continues_the_same_turn() -> None:
+    h = Harness(ScriptedEngine(), semantic(), end_of_turn=FixedEndOfTurn(0.05))
+    try:
+        await h.audio(0.6, loud=True)
+        await h.audio(0.9, loud=False)  # "red, green, and..."
+        await h.audio(0.6, loud=True)  # "...blue"
+        h.session._end_of_turn = FixedEndOfTurn(0.9)  # now it sounds finished
+        await h.audio(0.3, loud=False)
+        await h.until("response.done")
+        assert len(h.of_type("input_audio_buffer.committed")) == 1
+        assert h.engine.transcribed_seconds[-1] >= 2.0  # both halves, in one turn
+        assert h.engine.closed_unfinished == 1  # the reply begun at the mid-turn pause
+    finally:
+        await h.close()
+
+
+async def test_semantic_vad_is_refused_without_an_end_of_turn_model(harness: Harness) -> None:
+    await harness.send(
+        {"type": "session.update", "session": {"turn_detection": {"type": "semantic_vad"}}}
+    )
+    error = await harness.until("error")
+    assert error["error"]["param"] == "turn_detection.type"
+    assert harness.session.config.turn_detection == TurnDetection()
+
+
+async def test_session_updated_shows_semantic_vad_settings() -> None:
+    h = Harness(ScriptedEngine(), end_of_turn=FixedEndOfTurn(0.9))
+    try:
+        await h.send(
+            {
+                "type": "session.update",
+                "session": {"turn_detection": {"type": "semantic_vad", "eagerness": "low"}},
+            }
+        )
+        updated = await h.until("session.updated")
+        turn = updated["session"]["audio"]["input"]["turn_detection"]
+        assert turn == {
+            "type": "semantic_vad",
+            "eagerness": "low",
+            "create_response": True,
+            "interrupt_response": True,
+        }
+        assert h.session._input.detector.silence_duration_ms == 8_000
+        assert h.session._input.detector.recheck
     finally:
         await h.close()

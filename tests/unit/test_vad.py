@@ -81,3 +81,25 @@ def test_silence_and_noise_are_not_speech(silero: SileroVAD) -> None:
     noise = np.random.default_rng(0).standard_normal(32_000).astype(np.float32) * 0.01
     detector = SpeechDetector(silero)
     assert detector.process(np.concatenate([silence(1.0, 16_000), noise])) == []
+
+
+def test_recheck_reports_the_pause_again_each_time_it_doubles(
+    silero: SileroVAD, utterance: np.ndarray
+) -> None:
+    detector = SpeechDetector(silero, silence_duration_ms=4_000, pause_ms=200, recheck=True)
+    edges = detector.process(np.concatenate([utterance, silence(1.0, 16_000)]))
+    assert [e.kind for e in edges] == ["started", "paused"] + ["still_paused"] * 3
+    assert [e.silence_ms for e in edges[1:]] == [224, 416, 800, 1600]  # whole 32 ms windows
+    assert len({e.sample for e in edges[1:]}) == 1  # all the same pause
+
+
+def test_ending_speech_at_a_pause_listens_for_the_next_turn(
+    silero: SileroVAD, utterance: np.ndarray
+) -> None:
+    detector = SpeechDetector(silero, silence_duration_ms=4_000, pause_ms=200, recheck=True)
+    half = int((speech_bounds(utterance, 16_000)[1] + 0.45) * 16_000)  # past the first pause
+    assert [e.kind for e in detector.process(utterance[:half])] == ["started", "paused"]
+    detector.end_speech()
+    edges = detector.process(np.concatenate([utterance[half:], utterance]))
+    assert [e.kind for e in edges][:2] == ["started", "paused"]  # the next turn's
+    assert edges[0].sample > len(utterance)

@@ -15,7 +15,8 @@ from voice_agent.engines.base import Engine
 from voice_agent.models.vad import SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.client_events import parse_client_event
-from voice_agent.realtime.protocol import ProtocolError, SessionConfig, error_event
+from voice_agent.realtime.protocol import ProtocolError, SessionConfig, TurnDetection, error_event
+from voice_agent.turns.semantic import EndOfTurn
 from voice_agent.turns.session import AudioSink, Emit, Session
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class Runtime:
     engines: dict[str, Engine]
     vad_model: SpeechProbability
     vad_worker: ModelWorker = field(default_factory=lambda: ModelWorker("vad", threads=2))
+    end_of_turn: EndOfTurn | None = None  # semantic_vad's model; None: server_vad only
+    turn_worker: ModelWorker = field(default_factory=lambda: ModelWorker("end-of-turn", threads=2))
     sessions: set[Session] = field(default_factory=set)
     sessions_total: int = 0
     sessions_refused: int = 0
@@ -58,7 +61,11 @@ class Runtime:
         session_config = SessionConfig(model=model or "voice-agent", engine=config.engines[0])
         if config.instructions:
             session_config = replace(session_config, instructions=config.instructions)
-        session_config = replace(session_config, temperature=config.temperature)
+        session_config = replace(
+            session_config,
+            temperature=config.temperature,
+            turn_detection=TurnDetection(type=config.turn_detection),
+        )
         session = Session(
             engines=self.engines,
             vad_model=self.vad_model,
@@ -68,6 +75,8 @@ class Runtime:
             limits=config.session_limits(),
             beta_shapes=beta,
             audio_sink=audio_sink,
+            end_of_turn=self.end_of_turn,
+            turn_worker=self.turn_worker,
         )
         self.sessions.add(session)
         self.sessions_total += 1

@@ -13,6 +13,7 @@ import logging
 from importlib import resources
 from typing import Any
 
+import numpy as np
 from aiohttp import WSMsgType, web
 
 from voice_agent.config import ServerConfig
@@ -20,6 +21,7 @@ from voice_agent.engines import build_engine
 from voice_agent.engines.base import Engine
 from voice_agent.gateway.runtime import Runtime, dispatch
 from voice_agent.gateway.webrtc import add_webrtc_routes, ice_servers
+from voice_agent.models.smart_turn import SmartTurn
 from voice_agent.models.vad import SileroVAD
 from voice_agent.realtime.protocol import rename_for_beta
 
@@ -158,6 +160,7 @@ def create_app(runtime: Runtime) -> web.Application:
         for engine in runtime.engines.values():
             await engine.close()
         runtime.vad_worker.shutdown()
+        runtime.turn_worker.shutdown()
 
     app.on_shutdown.append(close_sockets)
     app.on_cleanup.append(close_engines)
@@ -169,13 +172,20 @@ def serve(config: ServerConfig) -> None:
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log.info("loading models for engines %s", ", ".join(config.engines))
-    runtime = Runtime(config=config, engines=build_engines(config), vad_model=SileroVAD())
+    runtime = Runtime(
+        config=config,
+        engines=build_engines(config),
+        vad_model=SileroVAD(),
+        end_of_turn=SmartTurn().complete,
+    )
 
     async def warm_up(app: web.Application) -> None:
         if config.warm_up:
             log.info("warming up models")
             for engine in runtime.engines.values():
                 await engine.warm_up()
+            if runtime.end_of_turn is not None:
+                await runtime.turn_worker.run(runtime.end_of_turn, np.zeros(16_000, np.float32))
 
     def announce_ready(_: str) -> None:  # run_app calls this once the port is open
         base = f"{config.host}:{config.port}"

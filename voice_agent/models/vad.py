@@ -81,10 +81,12 @@ class SileroVAD:
 
 @dataclass(frozen=True)
 class SpeechEdge:
-    # 'started' | 'paused' (silence long enough to guess the turn ended) | 'resumed'
-    # (speech again after such a pause) | 'stopped'
+    # 'started' | 'paused' (silence long enough to guess the turn ended) | 'still_paused'
+    # (that silence has doubled again; with `recheck`) | 'resumed' (speech again after a
+    # pause) | 'stopped'
     kind: str
     sample: int  # 16 kHz sample offset from the start of the session's input stream
+    silence_ms: int = 0  # of a pause: how long the silence has lasted
 
 
 @dataclass
@@ -94,7 +96,9 @@ class SpeechDetector:
     Speech starts after `min_speech_ms` of windows above `threshold`, and stops after
     `silence_duration_ms` below `threshold - 0.15`. After `pause_ms` of that silence a
     'paused' edge (same `sample` as the 'stopped' edge that may follow) lets the session
-    start work early, and a 'resumed' edge says to drop it. Offsets are 16 kHz sample counts.
+    start work early, and a 'resumed' edge says to drop it. With `recheck`, a 'still_paused'
+    edge follows each time that silence doubles (2, 4, 8... x `pause_ms`), for a session
+    that asks again whether the turn is over. Offsets are 16 kHz sample counts.
     """
 
     model: SpeechProbability[Any]
@@ -102,6 +106,7 @@ class SpeechDetector:
     silence_duration_ms: int = DEFAULT_SILENCE_MS
     min_speech_ms: int = 64
     pause_ms: int = 0  # 0: no 'paused' edges
+    recheck: bool = False  # 'still_paused' edges as the pause grows
     state: object = None
     speaking: bool = False
     _pending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
@@ -109,6 +114,7 @@ class SpeechDetector:
     _run_start: int | None = None  # first sample of the current above/below run
     _run_len: int = 0
     _pause_reported: bool = False
+    _next_check_ms: float = 0.0  # the silence of the next 'still_paused' edge
 
     def __post_init__(self) -> None:
         if self.state is None:
@@ -120,6 +126,12 @@ class SpeechDetector:
         self.speaking = False
         self._consumed += len(self._pending)
         self._pending = np.zeros(0, np.float32)
+        self._run_start, self._run_len, self._pause_reported = None, 0, False
+
+    def end_speech(self) -> None:
+        """The turn was ended by someone else (an end-of-turn model) during a pause: listen
+        for the next turn's speech instead of waiting out the silence."""
+        self.speaking = False
         self._run_start, self._run_len, self._pause_reported = None, 0, False
 
     def process(self, audio16k: np.ndarray) -> list[SpeechEdge]:
@@ -154,7 +166,11 @@ class SpeechDetector:
             pausing = self.speaking and self.pause_ms and run_ms >= self.pause_ms
             if pausing and not self._pause_reported:
                 self._pause_reported = True
-                return SpeechEdge("paused", self._run_start)
+                self._next_check_ms = 2 * self.pause_ms
+                return SpeechEdge("paused", self._run_start, int(run_ms))
+            if pausing and self.recheck and run_ms >= self._next_check_ms:
+                self._next_check_ms *= 2
+                return SpeechEdge("still_paused", self._run_start, int(run_ms))
             return None
         edge = SpeechEdge("stopped" if self.speaking else "started", self._run_start)
         self.speaking = not self.speaking

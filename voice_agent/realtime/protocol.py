@@ -92,22 +92,44 @@ class AudioFormat:
         return BETA_FORMAT_NAMES[self.encoding]
 
 
+TURN_DETECTION_TYPES = ("server_vad", "semantic_vad")
+# semantic_vad's longest wait for a turn the end-of-turn model calls unfinished (OpenAI's).
+EAGERNESS_MAX_WAIT_MS = {"low": 8_000, "medium": 4_000, "high": 2_000, "auto": 4_000}
+
+
 @dataclass(frozen=True)
 class TurnDetection:
+    type: str = "server_vad"  # 'server_vad': a fixed silence ends the turn | 'semantic_vad'
     threshold: float = DEFAULT_THRESHOLD
     prefix_padding_ms: int = 300
-    silence_duration_ms: int = DEFAULT_SILENCE_MS
+    silence_duration_ms: int = DEFAULT_SILENCE_MS  # server_vad's
+    eagerness: str = "auto"  # semantic_vad's: low | medium | high | auto (= medium)
     create_response: bool = True
     interrupt_response: bool = True
 
+    @property
+    def semantic(self) -> bool:
+        return self.type == "semantic_vad"
+
+    @property
+    def end_silence_ms(self) -> int:
+        """The silence that ends a turn whatever else is known: semantic_vad's is the longest
+        wait, since the end-of-turn model ends a finished turn much sooner."""
+        return EAGERNESS_MAX_WAIT_MS[self.eagerness] if self.semantic else self.silence_duration_ms
+
     def to_wire(self) -> dict[str, Any]:
+        shared = {
+            "create_response": self.create_response,
+            "interrupt_response": self.interrupt_response,
+        }
+        if self.semantic:
+            return {"type": self.type, "eagerness": self.eagerness, **shared}
         return {
-            "type": "server_vad",
+            "type": self.type,
             "threshold": self.threshold,
             "prefix_padding_ms": self.prefix_padding_ms,
             "silence_duration_ms": self.silence_duration_ms,
-            "create_response": self.create_response,
-            "interrupt_response": self.interrupt_response,
+            **shared,
         }
 
 
@@ -227,15 +249,26 @@ def _parse_turn_detection(value: Any, current: TurnDetection | None) -> TurnDete
     if value is None:
         return None
     _expect(value, dict, "turn_detection")
-    kind = value.get("type", "server_vad")
-    if kind not in ("server_vad", "semantic_vad"):
+    base = current or TurnDetection()
+    kind = value.get("type", base.type)
+    if kind not in TURN_DETECTION_TYPES:
         raise ProtocolError(
             "invalid_value",
-            f"turn_detection.type {kind!r} is not supported; use 'server_vad' or null",
+            f"turn_detection.type {kind!r} is not supported; use 'server_vad', "
+            "'semantic_vad' or null",
             "turn_detection.type",
         )
-    base = current or TurnDetection()
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {"type": kind}
+    if "eagerness" in value:
+        eagerness = value["eagerness"]
+        if not isinstance(eagerness, str) or eagerness not in EAGERNESS_MAX_WAIT_MS:
+            raise ProtocolError(
+                "invalid_value",
+                f"turn_detection.eagerness {eagerness!r} is not one of "
+                f"{', '.join(EAGERNESS_MAX_WAIT_MS)}",
+                "turn_detection.eagerness",
+            )
+        changes["eagerness"] = eagerness
     if "threshold" in value:
         threshold = _expect(value["threshold"], (int, float), "turn_detection.threshold")
         if not 0.0 < threshold < 1.0:

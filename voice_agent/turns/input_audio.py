@@ -22,7 +22,8 @@ def samples_to_ms(samples: int) -> int:
 class InputAudio:
     def __init__(self, vad_model: SpeechProbability, config: SessionConfig) -> None:
         turn = config.turn_detection or TurnDetection()
-        self.detector = SpeechDetector(vad_model, turn.threshold, turn.silence_duration_ms)
+        self.detector = SpeechDetector(vad_model, turn.threshold, turn.end_silence_ms)
+        self.detector.recheck = turn.semantic
         self._resampler = self._make_resampler(config.input_format.rate)
         self._chunks: list[np.ndarray] = []  # the current user turn
         self._start = 0  # stream offset of the first buffered sample
@@ -40,7 +41,8 @@ class InputAudio:
             self._resampler = self._make_resampler(config.input_format.rate)
         if config.turn_detection is not None:
             self.detector.threshold = config.turn_detection.threshold
-            self.detector.silence_duration_ms = config.turn_detection.silence_duration_ms
+            self.detector.silence_duration_ms = config.turn_detection.end_silence_ms
+            self.detector.recheck = config.turn_detection.semantic
 
     @property
     def seconds(self) -> float:

@@ -38,6 +38,7 @@ from voice_agent.turns.limits import SessionLimits
 from voice_agent.turns.output import AudioSink, Emit, ReplyOutput
 from voice_agent.turns.replying import ReplyRunner
 from voice_agent.turns.response import Response
+from voice_agent.turns.semantic import EndOfTurn, required_probability
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,14 @@ class Session:
         beta_shapes: bool = False,
         audio_sink: AudioSink | None = None,
         clock: Clock | None = None,
+        end_of_turn: EndOfTurn | None = None,
+        turn_worker: ModelWorker | None = None,
     ) -> None:
         self.engines = engines
+        # semantic_vad's end-of-turn model and the worker it runs in (it takes ~0.1 s of a
+        # core, too long to share the VAD's worker with every other session).
+        self._end_of_turn = end_of_turn
+        self._turn_worker = turn_worker or vad_worker
         config = config or SessionConfig()
         if not config.engine:
             config = replace(config, engine=next(iter(engines)))
@@ -126,6 +133,13 @@ class Session:
     async def _on_session_update(self, event: dict[str, Any]) -> None:
         old = self.config
         new = apply_session_update(old, event.get("session"), tuple(self.engines))
+        if new.turn_detection and new.turn_detection.semantic and self._end_of_turn is None:
+            raise ProtocolError(
+                "invalid_value",
+                "semantic_vad needs an end-of-turn model, which this server has not loaded; "
+                "use server_vad",
+                "turn_detection.type",
+            )
         self.config = self._with_engine_settings(replace(new, id=old.id))
         self._input.configure(self.config)
         await self._emit(self._session_event("session.updated"))
@@ -161,19 +175,41 @@ class Session:
         if turn is None:
             return
         for edge in await self._vad_worker.run(self._input.detect, audio16k):
-            await self._on_speech_edge(edge)
+            if await self._on_speech_edge(edge):
+                break  # the turn ended at a pause: the VAD took what followed as its silence
         if not self._input.detector.speaking:
             self._input.keep_from(self._input.received - ms_to_samples(turn.prefix_padding_ms))
 
-    async def _on_speech_edge(self, edge: SpeechEdge) -> None:
+    async def _on_speech_edge(self, edge: SpeechEdge) -> bool:
+        """Act on one VAD edge; True when it ended the turn before the VAD would have."""
         if edge.kind == "started":
             await self._speech_started(edge.sample)
         elif edge.kind == "paused":
             await self._speech_paused(edge.sample)
+            return await self._end_if_finished(edge)
+        elif edge.kind == "still_paused":
+            return await self._end_if_finished(edge)
         elif edge.kind == "resumed":
             await self._discard_early()
         else:
             await self._speech_stopped(edge.sample)
+        return False
+
+    async def _end_if_finished(self, edge: SpeechEdge) -> bool:
+        """semantic_vad: end the turn at this pause if the speaker sounds finished."""
+        turn = self.config.turn_detection
+        if turn is None or not turn.semantic or self._end_of_turn is None:
+            return False
+        probability = await self._turn_worker.run(self._end_of_turn, self._input.snapshot())
+        required = required_probability(edge.silence_ms, turn)
+        log.debug(
+            "end of turn after %d ms: p=%.2f (needs %.2f)", edge.silence_ms, probability, required
+        )
+        if probability < required or not self._input.detector.speaking:
+            return False
+        self._input.detector.end_speech()
+        await self._speech_stopped(edge.sample)
+        return True
 
     async def _speech_started(self, sample: int) -> None:
         turn = self.config.turn_detection
