@@ -57,6 +57,22 @@ def add_bench_arguments(commands: argparse._SubParsersAction) -> None:
         help="another server to measure in the same, interleaved run (repeatable); "
         "the report gives ratios against --url",
     )
+    bench.add_argument(
+        "--turn-detection",
+        default="",
+        metavar="TYPES",
+        help="the turn detection sessions ask for, comma-separated: server_vad (500 ms), "
+        "semantic_vad; each is measured on every server, interleaved, so "
+        "'server_vad,semantic_vad' compares the two on one server (default: the server's)",
+    )
+    bench.add_argument(
+        "--pauses-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every Nth turn says a prompt with a 0.6-1.5 s pause mid-turn (a list, an 'um'); "
+        "a reply begun at the pause is a cut-in, counted in the report (0: never)",
+    )
     bench.add_argument("--sessions", type=int, default=1, help="concurrent sessions per server")
     bench.add_argument(
         "--turns",
@@ -136,6 +152,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import asyncio
     import time
 
+    from voice_agent.bench.client import TURN_DETECTIONS
     from voice_agent.bench.questions import questions
     from voice_agent.bench.runner import BenchConfig, run_bench
 
@@ -152,9 +169,20 @@ def run_bench_command(args: argparse.Namespace) -> int:
     if args.sessions < 1 or args.turns < 1:
         print("error: --sessions and --turns must be at least 1", file=sys.stderr)
         return 2
+    kinds = [kind.strip() for kind in args.turn_detection.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in TURN_DETECTIONS]
+    if unknown or args.pauses_every < 0:
+        print(
+            f"error: --turn-detection takes {', '.join(TURN_DETECTIONS)} and --pauses-every "
+            "is at least 0",
+            file=sys.stderr,
+        )
+        return 2
     out = args.out or Path("bench-results") / time.strftime("%Y%m%d-%H%M%S")
     config = BenchConfig(
         urls=[args.url, *args.compare],
+        turn_detections=tuple(kinds),
+        pauses_every=args.pauses_every,
         sessions=args.sessions,
         turns=args.turns,
         corpus_dir=args.corpus,

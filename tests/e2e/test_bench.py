@@ -187,3 +187,31 @@ async def test_answers_command_asks_the_llm_as_text(tmp_path: Path) -> None:
     assert summary["summary"]["questions"] == 4 and len(rows) == 4
     assert all(row["reply"] and isinstance(row["right"], bool) for row in rows)
     assert summary["summary"]["first_token_ms_p50"] > 0
+
+
+async def test_bench_compares_turn_detections_on_paused_turns(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    code, output = await run_bench(
+        "--url", server.ws_url, "--turn-detection", "server_vad,semantic_vad",
+        "--pauses-every", "2", "--turns", "2", "--barge-in-every", "0", "--no-reply-check",
+        "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    report = json.loads((out / "report.json").read_text())
+    fixed, semantic = report["targets"]["A"], report["targets"]["B"]
+    assert fixed["url"].endswith("(server_vad)") and semantic["url"].endswith("(semantic_vad)")
+    for target in (fixed, semantic):
+        assert target["ok"] == 2, output
+        assert target["figures"]["v2v_ms"]["n"] == 1  # one plain turn
+        assert target["figures"]["paused_v2v_ms"]["n"] == 1  # one with a pause
+        assert target["pauses"]["turns"] == 1
+    # The paused prompt: "My favourite colours are red, green, and ... blue. What are yours?"
+    # with a 0.72 s pause. 500 ms of silence ends the turn there; Smart Turn hears a list
+    # that goes on.
+    assert fixed["pauses"]["cut_in"] == 1
+    assert semantic["pauses"]["cut_in"] == 0
+    paused = [t for t in report["turns"] if t["kind"] == "paused"]
+    assert all(t["v2v_ms"] > 0 for t in paused)  # each measured reply came after the end
+    assert "cut in on at their pause" in output

@@ -71,6 +71,7 @@ class TurnResult:
     reply_audio_s: float = 0.0
     reply_wer: float | None = None
     barge_in: dict[str, Any] | None = None
+    cut_in: bool | None = None  # a paused turn: the server ended it at its pause
     question_id: str = ""  # answer-accuracy turns: the question asked, and the verdicts
     right: bool | None = None
     english: bool | None = None
@@ -124,9 +125,24 @@ class Microphone:
 ITEM_DELETED = "conversation.item.deleted"
 
 
+# The turn detection a target's sessions ask for (None: the server's default).
+TURN_DETECTIONS: dict[str, dict[str, Any]] = {
+    "server_vad": {"type": "server_vad", "silence_duration_ms": 500},
+    "semantic_vad": {"type": "semantic_vad", "eagerness": "auto"},
+}
+
+
 class BenchSession:
-    def __init__(self, url: str, target: str, index: int, timeout_s: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        target: str,
+        index: int,
+        timeout_s: float,
+        turn_detection: str | None = None,
+    ) -> None:
         self.url = url
+        self.turn_detection = turn_detection
         self.target = target
         self.index = index
         self.timeout_s = timeout_s
@@ -151,7 +167,10 @@ class BenchSession:
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise TurnFailed(f"connect failed: {exc}") from exc
         self.log = self._conn
-        await self._send(session_update(pcm_session(RATE)))
+        session = pcm_session(RATE)
+        if self.turn_detection:
+            session["audio"]["input"]["turn_detection"] = TURN_DETECTIONS[self.turn_detection]
+        await self._send(session_update(session))
         self._mic.start()
 
     async def _send(self, event: dict[str, Any]) -> None:
@@ -215,9 +234,10 @@ class BenchSession:
                 return f"server error {error.get('code')}: {error.get('message')}"
         return None
 
-    def _first_audible(self, mark: int) -> Received | None:
+    def _first_audible(self, mark: int, after: float = 0.0) -> Received | None:
         for r in self._since(mark):
-            if r.event["type"] in ServerEvent.AUDIO_DELTAS and _rms(r.event) > AUDIBLE_RMS:
+            audio = r.event["type"] in ServerEvent.AUDIO_DELTAS
+            if audio and r.at > after and _rms(r.event) > AUDIBLE_RMS:
                 return r
         return None
 
@@ -237,23 +257,34 @@ class BenchSession:
         speech_end_s: float,
         interruption: Interruption | None = None,
         interrupt_after_s: float = 0.8,
+        paused: bool = False,
     ) -> TurnResult:
-        """Speak one prompt and measure the reply; with `interruption`, talk over it."""
+        """Speak one prompt and measure the reply; with `interruption`, talk over it.
+
+        A `paused` prompt has a pause mid-turn. The reply measured is the one that comes
+        after the whole prompt was said; a turn the server ended before that (at the pause)
+        is a cut-in, and that reply (cancelled when the speaker went on) is not counted."""
         mark = len(self.received)
         deadline = time.monotonic() + self.timeout_s
         sent_at = await self._mic.say(audio)
         speech_end = sent_at + speech_end_s
+        after = speech_end if paused else 0.0
 
         def audible_or_failed() -> Received | None:
-            found = self._first_audible(mark)
+            found = self._first_audible(mark, after)
             if found is None:
-                self._fail_fast(mark)  # raises if the server said the reply failed
+                self._fail_fast(mark, after)  # raises if the server said the reply failed
             return found
 
         try:
             first = await self._wait(audible_or_failed, deadline, "reply audio")
             result.v2v_ms = round((first.at - speech_end) * 1000, 1)
             reply = first.event.get("response_id")
+            if paused:
+                stops = [
+                    r for r in self._since(mark) if r.event["type"] == ServerEvent.SPEECH_STOPPED
+                ]
+                result.cut_in = any(r.at < speech_end for r in stops)
             if interruption is not None:
                 await asyncio.sleep(interrupt_after_s)
                 result.barge_in = await self._interrupt(mark, reply, interruption, deadline)
@@ -271,10 +302,10 @@ class BenchSession:
             result.error = str(exc)
         return result
 
-    def _fail_fast(self, mark: int) -> None:
+    def _fail_fast(self, mark: int, after: float = 0.0) -> None:
         """Stop waiting at once when the server said the reply failed."""
         for r in self._since(mark):
-            if r.event["type"] == ServerEvent.RESPONSE_DONE:
+            if r.event["type"] == ServerEvent.RESPONSE_DONE and r.at > after:
                 status = response_status(r.event)
                 if status in ("failed", "cancelled", "incomplete"):
                     detail = self._server_error(mark) or f"response {status}"
@@ -339,10 +370,12 @@ class BenchSession:
         result.reply_audio = reply_audio(events, reply)
         result.reply_audio_s = round(len(result.reply_audio) / RATE, 3)
         result.reply_text = reply_text(events, reply).strip()
-        for e in events:
-            if e["type"] == ServerEvent.INPUT_TRANSCRIPT_DONE:
-                result.transcript = e.get("transcript")
-                break
+        transcripts = [
+            e.get("transcript") for e in events if e["type"] == ServerEvent.INPUT_TRANSCRIPT_DONE
+        ]
+        if transcripts:
+            # A cut-in turn is heard in two parts: the reply answers the last.
+            result.transcript = transcripts[-1] if result.cut_in else transcripts[0]
 
     async def _wait_for_metrics(self, result: TurnResult, mark: int, reply: str) -> None:
         """Our server's `voice_agent.turn.metrics`, if this server sends one (1 s grace)."""

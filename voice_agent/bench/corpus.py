@@ -15,12 +15,13 @@ import wave
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from voice_agent.audio import resample
 from voice_agent.audio.wavfile import write_wav
-from voice_agent.bench.prompts import INTERRUPTIONS, all_prompts
+from voice_agent.bench.prompts import INTERRUPTIONS, PAUSED, all_prompts
 from voice_agent.bench.questions import questions
 from voice_agent.models.tts import PiperTTS, TTSConfig
 from voice_agent.models.voices import Voice, speak
@@ -52,6 +53,12 @@ class CorpusItem:
     speech_end_s: float = 0.0
     duration_s: float = 0.0
     question_id: str = ""  # an item of the answer-accuracy set (questions.py)
+    # A paused turn ("paused" kind): the words before the pause, the planned pause, and
+    # where the pause lies in the audio (from its last sound to the next).
+    before_pause: str = ""
+    pause_s: float = 0.0
+    pause_start_s: float = 0.0
+    pause_end_s: float = 0.0
 
     def load(self, root: Path) -> np.ndarray:
         with wave.open(str(root / self.wav)) as f:
@@ -101,6 +108,29 @@ def plan_questions(split: str | None) -> list[CorpusItem]:
     return items
 
 
+def plan_paused() -> list[CorpusItem]:
+    """The pauses corpus: each paused turn in two voices, with a pause of 0.6-1.5 s."""
+    rng = random.Random(1)
+    items = []
+    for index, (before, after) in enumerate(PAUSED):
+        for voice in (VOICES[index % len(VOICES)], VOICES[(index + 5) % len(VOICES)]):
+            item_id = f"paused-{index:02d}-{voice.name}"
+            pause = round(rng.uniform(0.6, 1.5), 2)
+            text = f"{before} {after}"
+            items.append(
+                CorpusItem(
+                    item_id,
+                    "paused",
+                    text,
+                    voice.name,
+                    f"wav/{item_id}.wav",
+                    before_pause=before,
+                    pause_s=pause,
+                )
+            )
+    return items
+
+
 def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
     """Start and end (s) of the audio's speech: 10 ms frames louder than -40 dBFS."""
     hop = rate // 100
@@ -116,13 +146,26 @@ class Renderer:
         self._piper: PiperTTS | None = None
 
     def speak(self, text: str, voice: Voice) -> np.ndarray:
+        audio = self._voice(text, voice)
+        padding = np.zeros(int(0.2 * RATE), np.float32)  # a breath of silence either side
+        return np.concatenate([padding, audio, padding])
+
+    def speak_paused(self, before: str, after: str, pause_s: float, voice: Voice) -> np.ndarray:
+        """`before`, a silence of `pause_s` after its last sound, then `after`."""
+        first, second = self._voice(before, voice), self._voice(after, voice)
+        first = first[: int(speech_bounds(first)[1] * RATE)]
+        second = second[int(speech_bounds(second)[0] * RATE) :]
+        padding = np.zeros(int(0.2 * RATE), np.float32)
+        pause = np.zeros(int(pause_s * RATE), np.float32)
+        return np.concatenate([padding, first, pause, second, padding])
+
+    def _voice(self, text: str, voice: Voice) -> np.ndarray:
         if voice.engine == "piper" and self._piper is None:
             self._piper = PiperTTS(TTSConfig(volume=1.0))
         audio, rate = speak(text, voice, self._piper)
         audio = resample(audio, rate, RATE)
         peak = float(np.max(np.abs(audio))) or 1.0
-        padding = np.zeros(int(0.2 * RATE), np.float32)  # a breath of silence either side
-        return np.concatenate([padding, audio * (0.7 / peak), padding])  # -3 dBFS peak
+        return audio * (0.7 / peak)  # -3 dBFS peak
 
 
 def read_manifest(root: Path) -> list[CorpusItem]:
@@ -161,12 +204,21 @@ def render(root: Path, wanted: list[CorpusItem], progress: bool = True) -> list[
         voices = {voice.name: voice for voice in VOICES}
         renderer = Renderer()
         for item in _progress(missing, progress, "rendering corpus"):
-            audio = renderer.speak(item.text, voices[item.voice])
+            measured: dict[str, Any] = {}
+            if item.before_pause:
+                after = item.text[len(item.before_pause) :].strip()
+                audio = renderer.speak_paused(
+                    item.before_pause, after, item.pause_s, voices[item.voice]
+                )
+                measured["pause_start_s"], measured["pause_end_s"] = _longest_gap(audio)
+            else:
+                audio = renderer.speak(item.text, voices[item.voice])
             write_wav(root / item.wav, audio, RATE)
             start, end = speech_bounds(audio)
             done[item.id] = CorpusItem(
                 **{
                     **asdict(item),
+                    **measured,
                     "speech_start_s": start,
                     "speech_end_s": end,
                     "duration_s": len(audio) / RATE,
@@ -176,6 +228,16 @@ def render(root: Path, wanted: list[CorpusItem], progress: bool = True) -> list[
         lines = [json.dumps(asdict(item)) for item in done.values()]
         (root / MANIFEST).write_text("\n".join(lines) + "\n")
     return [done[item.id] for item in wanted]
+
+
+def _longest_gap(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
+    """Start and end (s) of the longest silence between sounds (10 ms frames, -40 dBFS)."""
+    hop = rate // 100
+    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
+    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+    gaps = np.diff(loud)
+    widest = int(np.argmax(gaps))
+    return float(loud[widest] + 1) / 100, float(loud[widest + 1]) / 100
 
 
 def _progress(items: list[CorpusItem], enabled: bool, label: str) -> Iterable[CorpusItem]:

@@ -233,3 +233,26 @@ INTERRUPTIONS = [
     "Actually, tell me the time instead.",
     "Stop, what about tomorrow?",
 ]
+
+
+# Turns with a natural pause in the middle, as (before the pause, after it): a list, a
+# hesitation, a clause and a search for the next word. A reply that starts at the pause
+# cuts the speaker off (the benchmark's pauses corpus, for semantic_vad).
+PAUSED = [
+    ("My favourite colours are red, green, and", "blue. What are yours?"),
+    ("I'd like to book a table for, um,", "four people tonight, please."),
+    ("Can you tell me, uh,", "what the weather is like in Paris?"),
+    ("So I was thinking that", "maybe you could tell me a joke?"),
+    ("I need to buy eggs, milk, and", "bread. Where is the nearest shop?"),
+    ("What is the capital of, um,", "Australia?"),
+    ("Set a timer for", "twenty minutes, please."),
+    ("I want to learn to cook, but", "I never know where to start. Any tips?"),
+    ("My sister lives in, uh,", "Toronto. What is it like there in winter?"),
+    ("Could you remind me to call", "my mother tomorrow morning?"),
+    ("The thing is, um,", "I keep forgetting people's names. How can I remember them?"),
+    ("How many, uh,", "minutes are there in a day?"),
+    ("For dinner we have pasta, salad, and", "some bread. What wine goes with that?"),
+    ("If I leave at eight, and the drive is", "three hours, when do I arrive?"),
+    ("Tell me about, um,", "the history of the Roman Empire."),
+    ("I was wondering whether", "you could recommend a good book."),
+]

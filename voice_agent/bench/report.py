@@ -24,7 +24,10 @@ def _barge(key: str) -> Callable[[TurnResult], float | None]:
 
 
 FIGURES: list[Figure] = [
-    ("v2v_ms", "voice-to-voice, end of speech to first reply audio (ms)", lambda r: r.v2v_ms),
+    ("v2v_ms", "voice-to-voice, end of speech to first reply audio (ms)",
+     lambda r: r.v2v_ms if r.kind != "paused" else None),
+    ("paused_v2v_ms", "pauses corpus: voice-to-voice after the whole paused turn (ms)",
+     lambda r: r.v2v_ms if r.kind == "paused" else None),
     ("server_asr_ms", "server: waiting on ASR after end of turn (ms)",
      lambda r: r.server_ms.get("asr")),
     ("server_llm_ms", "server: waiting on LLM first token (ms)",
@@ -44,7 +47,7 @@ FIGURES: list[Figure] = [
     ("barge_in_followup_v2v_ms", "barge-in: voice-to-voice of the interruption (ms)",
      _barge("followup_v2v_ms")),
 ]  # fmt: skip
-RATIO_FIGURES = ("v2v_ms", "server_total_ms", "barge_in_stop_ms")
+RATIO_FIGURES = ("v2v_ms", "paused_v2v_ms", "server_total_ms", "barge_in_stop_ms")
 
 
 def stats(values: list[float]) -> dict[str, float | int | None]:
@@ -84,6 +87,18 @@ def summarize(results: list[TurnResult], targets: dict[str, str]) -> dict[str, A
             },
             "figures": figures,
         }
+        paused = [r for r in ok if r.cut_in is not None]
+        if paused:
+            normal, late = figures["v2v_ms"]["p50"], figures["paused_v2v_ms"]["p50"]
+            summary[label]["pauses"] = {
+                "turns": len(paused),
+                "cut_in": sum(1 for r in paused if r.cut_in),
+                "cut_in_rate": round(sum(1 for r in paused if r.cut_in) / len(paused), 3),
+                # How much longer a paused turn waits for its reply than a plain one (p50).
+                "extra_wait_ms": None
+                if normal is None or late is None
+                else round(late - normal, 1),
+            }
         judged = [r for r in ok if r.right is not None]
         if judged:
             summary[label]["answers"] = accuracy_summary(
@@ -146,6 +161,13 @@ def format_table(summary: dict[str, Any], ratio_table: dict[str, Any]) -> str:
                 f"    barge-in: {barge['cancelled']}/{barge['turns']} replies cancelled "
                 f"({barge['reply_finished_first']} had ended before the interruption), "
                 f"{barge['stale_chunks']} stale audio chunks after response.done"
+            )
+        pauses = target.get("pauses")
+        if pauses:
+            lines.append(
+                f"    pauses: {pauses['cut_in']}/{pauses['turns']} paused turns cut in on at "
+                f"their pause ({pauses['cut_in_rate']:.0%}); paused turns wait "
+                f"{pauses['extra_wait_ms']} ms more than plain ones (p50)"
             )
         answers = target.get("answers")
         if answers:

@@ -35,6 +35,10 @@ class BenchConfig:
     questions: str | None = None  # answer accuracy: ask this split of questions.py ("all": both)
     judge_url: str = ""  # an OpenAI-compatible judge model's base URL, for a second verdict
     judge_model: str = "default"
+    # Each URL is measured with each of these turn detections (empty: the server's default);
+    # two of them against one URL compare them side by side, interleaved.
+    turn_detections: tuple[str, ...] = ()
+    pauses_every: int = 0  # every Nth turn says a prompt with a pause in it; 0: never
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Run:
     config: BenchConfig
     items: list[corpus.CorpusItem]
     interruptions: list[corpus.CorpusItem]
+    paused: list[corpus.CorpusItem] = field(default_factory=list)
     audio: dict[str, np.ndarray] = field(default_factory=dict)
     protocol_errors: dict[str, int] = field(default_factory=dict)
 
@@ -51,8 +56,20 @@ class Run:
         return self.audio[item.id]
 
 
-def target_labels(urls: list[str]) -> dict[str, str]:
-    return {chr(ord("A") + i): url for i, url in enumerate(urls)}
+@dataclass(frozen=True)
+class Target:
+    url: str
+    turn_detection: str | None = None  # what its sessions ask for; None: the server's default
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.turn_detection})" if self.turn_detection else self.url
+
+
+def targets_of(config: BenchConfig) -> dict[str, Target]:
+    """The targets by label (A, B, ...): each URL with each turn detection asked for."""
+    kinds: tuple[str | None, ...] = config.turn_detections or (None,)
+    targets = [Target(url, kind) for url in config.urls for kind in kinds]
+    return {chr(ord("A") + i): target for i, target in enumerate(targets)}
 
 
 async def run_bench(config: BenchConfig) -> dict[str, Any]:
@@ -73,7 +90,9 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
         items = corpus.build(config.corpus_dir, needed, progress=config.progress)
     prompts = [i for i in items if i.kind != "interruption"]
     run = Run(config, prompts, [i for i in items if i.kind == "interruption"])
-    targets = target_labels(config.urls)
+    if config.pauses_every:
+        run.paused = corpus.render(config.corpus_dir, corpus.plan_paused(), config.progress)
+    targets = targets_of(config)
 
     started = time.time()
     results = await _run_turns(run, targets)
@@ -81,7 +100,7 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
         _check_transcripts(results, config.progress)
     if config.questions:
         await _judge_answers(results, config)
-    summary = report.summarize(results, targets)
+    summary = report.summarize(results, {label: str(t) for label, t in targets.items()})
     ratio_table = report.ratios(summary)
     config.out_dir.mkdir(parents=True, exist_ok=True)
     full = {
@@ -93,6 +112,8 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
             "turns": config.turns,
             "transport": config.transport,
             "barge_in_every": config.barge_in_every,
+            "pauses_every": config.pauses_every,
+            "turn_detections": list(config.turn_detections),
             "turn_timeout_s": config.turn_timeout_s,
             "corpus": str(config.corpus_dir),
             "questions": config.questions,
@@ -109,14 +130,18 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
     return full
 
 
-async def _run_turns(run: Run, targets: dict[str, str]) -> list[TurnResult]:
+async def _run_turns(run: Run, targets: dict[str, Target]) -> list[TurnResult]:
     config = run.config
     sessions: dict[str, list[BenchSession | TurnFailed]] = {}
-    for label, url in targets.items():
+    for label, target in targets.items():
         sessions[label] = list(
             await asyncio.gather(
                 *(
-                    _open(session_class(config)(url, label, s, config.turn_timeout_s))
+                    _open(
+                        session_class(config)(
+                            target.url, label, s, config.turn_timeout_s, target.turn_detection
+                        )
+                    )
                     for s in range(config.sessions)
                 )
             )
@@ -173,19 +198,24 @@ async def _one_turn(
     run: Run, session: BenchSession | TurnFailed, label: str, index: int, turn: int
 ) -> TurnResult:
     config = run.config
-    item = run.items[(index * config.turns + turn) % len(run.items)]
+    paused = bool(config.pauses_every and run.paused and (turn + 1) % config.pauses_every == 0)
+    pool = run.paused if paused else run.items
+    item = pool[(index * config.turns + turn) % len(pool)]
     result = TurnResult(label, index, turn, item.id, item.kind, item.voice, item.text)
     result.question_id = item.question_id
     if isinstance(session, TurnFailed):
         result.error = str(session)
         return result
     interruption = None
-    if config.barge_in_every and (turn + 1) % config.barge_in_every == 0 and run.interruptions:
+    barge_in = config.barge_in_every and (turn + 1) % config.barge_in_every == 0
+    if barge_in and run.interruptions and not paused:
         spoken = run.interruptions[(index + turn) % len(run.interruptions)]
         interruption = Interruption(
             spoken.text, run.load(spoken), spoken.speech_start_s, spoken.speech_end_s
         )
-    result = await session.turn(result, run.load(item), item.speech_end_s, interruption)
+    result = await session.turn(
+        result, run.load(item), item.speech_end_s, interruption, paused=paused
+    )
     if config.questions and result.error is None:
         try:
             await session.forget()  # each question in a conversation of its own

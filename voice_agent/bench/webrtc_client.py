@@ -23,10 +23,10 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from voice_agent.audio import StreamResampler, float_to_pcm16
-from voice_agent.bench.client import AUDIBLE_RMS, BenchSession, TurnFailed
+from voice_agent.bench.client import AUDIBLE_RMS, TURN_DETECTIONS, BenchSession, TurnFailed
 from voice_agent.bench.corpus import RATE
 from voice_agent.gateway.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
-from voice_agent.realtime.client import ServerEvent, parse_event
+from voice_agent.realtime.client import ServerEvent, parse_event, session_update
 
 
 def calls_url(url: str) -> str:
@@ -96,6 +96,9 @@ class WebRTCBenchSession(BenchSession):
         except TurnFailed:
             await self._pc.close()
             raise
+        if self.turn_detection:
+            turn = {"audio": {"input": {"turn_detection": TURN_DETECTIONS[self.turn_detection]}}}
+            await self._send(session_update({"type": "realtime", **turn}))
         self._mic.start()
 
     async def _post_offer(self, sdp: str) -> str:
