@@ -118,3 +118,10 @@ def start_server(
 def server() -> Iterator[ServerProcess]:
     """The embedded cascade, shared by the end-to-end tests."""
     yield from start_server("main", "--max-event-mb", "1", "--max-sessions", "6")
+
+
+@pytest.fixture(scope="session")
+def semantic_server() -> Iterator[ServerProcess]:
+    """The embedded cascade with semantic_vad for new sessions (clients that never set a
+    turn detection, as the terminal client and the page)."""
+    yield from start_server("semantic", "--turn-detection", "semantic_vad")

@@ -125,6 +125,12 @@ def rtc_server() -> Iterator[ServerProcess]:
     yield from browser_server("browser", "--max-sessions", "4", "--instructions", LONG_REPLIES)
 
 
+@pytest.fixture(scope="session")
+def semantic_rtc_server() -> Iterator[ServerProcess]:
+    """Like `rtc_server`, with semantic_vad for new sessions."""
+    yield from browser_server("browser-semantic", "--turn-detection", "semantic_vad")
+
+
 class BrowserPage:
     """One Chromium page on the server's `/`, with the fake mic playing `wav` once."""
 

@@ -20,12 +20,17 @@ def completed_turns(state: dict) -> list[dict]:
     return [t for t in state["turns"] if t["status"] == "completed" and t["user"]]
 
 
-@pytest.mark.parametrize("transport", ["webrtc", "websocket"])
+@pytest.mark.parametrize(
+    ("transport", "server_name"),
+    [("webrtc", "rtc_server"), ("websocket", "rtc_server"), ("webrtc", "semantic_rtc_server")],
+    ids=["webrtc", "websocket", "webrtc-semantic_vad"],
+)
 async def test_spoken_question_gets_a_spoken_answer(
-    rtc_server: ServerProcess, tmp_path: Path, transport: str
+    request: pytest.FixtureRequest, tmp_path: Path, transport: str, server_name: str
 ) -> None:
+    server: ServerProcess = request.getfixturevalue(server_name)
     wav = speech_wav(tmp_path / "question.wav", 2.5, QUESTION, 8.0)
-    async with open_page(rtc_server, wav) as page:
+    async with open_page(server, wav) as page:
         await page.start(transport)
         state = await page.wait_for(
             lambda s: any(t["latencyMs"] is not None for t in completed_turns(s))
@@ -43,6 +48,8 @@ async def test_spoken_question_gets_a_spoken_answer(
         assert turn["user"] in shown and turn["assistant"].strip()[:20] in shown
         assert "voice-to-voice" in shown
         assert not await page.page.is_visible("#error")
+        if server_name != "rtc_server":
+            return  # the screenshots are of the page, which is the same
         await page.screenshot(f"conversation-{transport}")
         await page.page.set_viewport_size({"width": 390, "height": 844})  # a phone
         await page.screenshot(f"conversation-{transport}-phone")

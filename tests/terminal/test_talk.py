@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import ARTIFACTS, ServerProcess, free_port
 from tests.e2e.helpers import whisper
@@ -140,9 +141,11 @@ async def test_scripted_file_mode(server: ServerProcess, tmp_path: Path) -> None
     assert word_error_rate(said(assistant), heard) <= 0.35, (assistant, heard)
 
 
+@pytest.mark.parametrize("server_name", ["server", "semantic_server"])
 async def test_a_spoken_turn_through_the_sound_devices(
-    server: ServerProcess, pulse: PulseAudio, tmp_path: Path
+    request: pytest.FixtureRequest, server_name: str, pulse: PulseAudio, tmp_path: Path
 ) -> None:
+    server: ServerProcess = request.getfixturevalue(server_name)
     question, _ = speech_wav(tmp_path / "q.wav", 0.3, QUESTION, 1.0)
     client = pulse.talk("--url", server.ws_url)
     out, err = Lines(client.stdout), Lines(client.stderr)

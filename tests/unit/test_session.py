@@ -113,6 +113,7 @@ class Harness:
         lead_ms: int = 100,
         audio_sink: AudioSink | None = None,
         end_of_turn: EndOfTurn | None = None,
+        early_reply_ms: int = 200,
     ):
         self.events: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
@@ -125,7 +126,9 @@ class Harness:
             vad_worker=self.worker,
             emit=self._emit,
             config=config or SessionConfig(engine=engine.name),
-            limits=SessionLimits(output_lead_ms=lead_ms, output_chunk_ms=100),
+            limits=SessionLimits(
+                output_lead_ms=lead_ms, output_chunk_ms=100, early_reply_ms=early_reply_ms
+            ),
             audio_sink=audio_sink,
             clock=self.clock,
             end_of_turn=end_of_turn,
@@ -620,5 +623,19 @@ async def test_session_updated_shows_semantic_vad_settings() -> None:
         }
         assert h.session._input.detector.silence_duration_ms == 8_000
         assert h.session._input.detector.recheck
+    finally:
+        await h.close()
+
+
+async def test_semantic_vad_asks_at_a_short_pause_with_early_replies_off() -> None:
+    model = FixedEndOfTurn(0.9)
+    h = Harness(ScriptedEngine(), semantic(), end_of_turn=model, early_reply_ms=0)
+    try:
+        await h.audio(1.0, loud=True)
+        await h.audio(0.3, loud=False)
+        await h.until("response.done")
+        assert len(model.heard_seconds) == 1
+        metrics = await h.until("voice_agent.turn.metrics")
+        assert not metrics["early_reply"]  # nothing was started before the turn ended
     finally:
         await h.close()

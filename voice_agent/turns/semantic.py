@@ -1,7 +1,7 @@
 """semantic_vad: a turn ends when the speaker sounds finished, not after a fixed silence.
 
-Silero VAD still finds speech and pauses. At the first short pause (`early_reply_ms`) the
-session asks an end-of-turn model (Smart Turn) how likely it is that the turn is over,
+Silero VAD still finds speech and pauses. At the first short pause (`early_reply_ms`, or
+`FIRST_CHECK_MS` when early replies are off) the session asks an end-of-turn model (Smart Turn) how likely it is that the turn is over,
 given the turn's audio so far, and asks again each time the pause doubles. A long silence
 is evidence too, so the probability it asks for falls with the pause: the model's own 0.5
 at the first pause, down to 0 at the eagerness's longest wait, where the VAD ends the
@@ -21,6 +21,7 @@ from voice_agent.realtime.protocol import TurnDetection
 EndOfTurn = Callable[[np.ndarray], float]
 
 COMPLETE = 0.5  # Smart Turn's own decision threshold
+FIRST_CHECK_MS = 200  # the first pause asked about when no early reply sets one
 
 
 def required_probability(silence_ms: int, turn: TurnDetection) -> float:

@@ -38,7 +38,7 @@ from voice_agent.turns.limits import SessionLimits
 from voice_agent.turns.output import AudioSink, Emit, ReplyOutput
 from voice_agent.turns.replying import ReplyRunner
 from voice_agent.turns.response import Response
-from voice_agent.turns.semantic import EndOfTurn, required_probability
+from voice_agent.turns.semantic import FIRST_CHECK_MS, EndOfTurn, required_probability
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Session:
         self._replies = ReplyRunner(self.conversation, self._output, emit, self.clock)
         self._vad_worker = vad_worker
         self._input = InputAudio(vad_model, self.config)
-        self._input.detector.pause_ms = self.limits.early_reply_ms
+        self._input.detector.pause_ms = self._pause_ms()
         self._speech_item_id: str | None = None
         self._speech_stopped_at: float | None = None
         self._early: EarlyReply | None = None
@@ -142,7 +142,15 @@ class Session:
             )
         self.config = self._with_engine_settings(replace(new, id=old.id))
         self._input.configure(self.config)
+        self._input.detector.pause_ms = self._pause_ms()
         await self._emit(self._session_event("session.updated"))
+
+    def _pause_ms(self) -> int:
+        """The silence that makes a 'paused' edge: where the early reply starts, and where
+        semantic_vad first asks whether the turn is over (even with early replies off)."""
+        turn = self.config.turn_detection
+        semantic = turn is not None and turn.semantic
+        return self.limits.early_reply_ms or (FIRST_CHECK_MS if semantic else 0)
 
     def _with_engine_settings(self, config: SessionConfig) -> SessionConfig:
         engine = self.engines[config.engine]
@@ -230,6 +238,8 @@ class Session:
         turn = self.config.turn_detection
         if turn is None or not turn.create_response or self.response is not None:
             return
+        if not self.limits.early_reply_ms:
+            return  # the pause is only semantic_vad's question
         item_id = self._speech_item_id or new_id("item")
         self._speech_item_id = item_id
         heard = HistoryItem(item_id, "user", None, self._input.snapshot())
