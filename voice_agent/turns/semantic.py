@@ -1,12 +1,12 @@
 """semantic_vad: a turn ends when the speaker sounds finished, not after a fixed silence.
 
 Silero VAD still finds speech and pauses. At the first short pause (`early_reply_ms`, or
-`FIRST_CHECK_MS` when early replies are off) the session asks an end-of-turn model (Smart Turn) how likely it is that the turn is over,
-given the turn's audio so far, and asks again each time the pause doubles. A long silence
-is evidence too, so the probability it asks for falls with the pause: the model's own 0.5
-at the first pause, down to 0 at the eagerness's longest wait, where the VAD ends the
-turn anyway. "What time is it?" then ends at the first pause, while "red, green, and..."
-waits for the rest.
+`FIRST_CHECK_MS` when early replies are off) the session asks an end-of-turn model (Smart
+Turn) how likely it is that the turn is over, given the turn's audio so far, and asks again
+each time the pause doubles. A long silence is evidence too, so the probability it asks
+for falls with the pause: the model's own 0.5 at the first pause, down to 0 at the
+eagerness's longest wait, where the VAD ends the turn anyway. "What time is it?" then ends
+at the first pause, while "red, green, and..." waits for the rest.
 """
 
 from __future__ import annotations
