@@ -131,11 +131,16 @@ def plan_paused() -> list[CorpusItem]:
     return items
 
 
-def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
-    """Start and end (s) of the audio's speech: 10 ms frames louder than -40 dBFS."""
+def _loud_frames(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Indices of the audio's 10 ms frames louder than -40 dBFS."""
     hop = rate // 100
     frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
-    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+    return np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+
+
+def speech_bounds(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
+    """Start and end (s) of the audio's speech: 10 ms frames louder than -40 dBFS."""
+    loud = _loud_frames(audio, rate)
     if len(loud) == 0:
         return 0.0, 0.0
     return float(loud[0]) / 100, float(loud[-1] + 1) / 100
@@ -232,9 +237,7 @@ def render(root: Path, wanted: list[CorpusItem], progress: bool = True) -> list[
 
 def _longest_gap(audio: np.ndarray, rate: int = RATE) -> tuple[float, float]:
     """Start and end (s) of the longest silence between sounds (10 ms frames, -40 dBFS)."""
-    hop = rate // 100
-    frames = audio[: len(audio) // hop * hop].reshape(-1, hop)
-    loud = np.flatnonzero(np.sqrt(np.mean(frames**2, axis=1)) > 0.01)
+    loud = _loud_frames(audio, rate)
     gaps = np.diff(loud)
     widest = int(np.argmax(gaps))
     return float(loud[widest] + 1) / 100, float(loud[widest + 1]) / 100
