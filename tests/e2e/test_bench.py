@@ -208,10 +208,11 @@ async def test_bench_compares_turn_detections_on_paused_turns(
         assert target["figures"]["paused_v2v_ms"]["n"] == 1  # one with a pause
         assert target["pauses"]["turns"] == 1
     # The paused prompt: "My favourite colours are red, green, and ... blue. What are yours?"
-    # with a 0.72 s pause. 500 ms of silence ends the turn there; Smart Turn hears a list
-    # that goes on.
+    # with a 1.36 s pause: 500 ms of silence ends the turn there. Whether semantic_vad cuts
+    # this voice's rendition is not asserted: its 470 ms gap after "blue." sometimes ends
+    # the turn there (a real cut-in, counted), depending on where the VAD's 32 ms windows
+    # fall. That it does not cut at a list's pause is tested in test_semantic_vad.py.
     assert fixed["pauses"]["cut_in"] == 1
-    assert semantic["pauses"]["cut_in"] == 0
     paused = [t for t in report["turns"] if t["kind"] == "paused"]
     assert all(t["v2v_ms"] > 0 for t in paused)  # each measured reply came after the end
     assert "cut in on at their pause" in output
