@@ -305,3 +305,47 @@ def test_sampling_draws_only_what_top_p_and_min_p_allow_as_the_cascade(
     generator = torch.Generator().manual_seed(0)
     drawn = {_next(logits.clone(), [], sampling, generator) for _ in range(500)}
     assert drawn == allowed
+
+
+def test_the_direct_model_answers_a_heard_text_with_the_cascade_s_words(
+    shipped: DirectModel,
+) -> None:
+    """Thinking is the cascade's LLM with the cascade's greedy settings, so the same text1
+    gets the same answer. The repeat penalty sees only the reply, as llama-cpp-python's
+    sampler does; penalising the question's words too changed all four of these answers."""
+    import asyncio
+
+    from voice_agent.config import ServerConfig
+    from voice_agent.engines.cascade import build_llm
+    from voice_agent.engines.prompting import reply_text
+
+    async def cascade_answers(texts: tuple[str, ...]) -> list[str]:
+        llm = build_llm(ServerConfig(llm_threads=2))
+        try:
+            return [
+                "".join(
+                    [
+                        delta
+                        async for delta in reply_text(
+                            llm, shipped.instructions, (Message("user", text),), 0.0, None, False
+                        )
+                    ]
+                )
+                for text in texts
+            ]
+        finally:
+            await llm.close()
+
+    questions = (
+        "Hey, are you mad?",
+        "My favorite month is February.",
+        "Tell the word exhausted for me.",
+        "Who was the first person to welcome the moon?",
+    )
+    same = 0
+    for text, cascade in zip(questions, asyncio.run(cascade_answers(questions)), strict=True):
+        pieces = shipped.reply(shipped.instructions, [Message("user", text)], Sampling())
+        direct = " ".join(piece.text for piece in pieces if piece.text)
+        same += direct.split() == cascade.split()
+    # Batched and one-at-a-time llama.cpp passes may round apart on one of them.
+    assert same >= 3, f"{same} of {len(questions)} answers were the cascade's"

@@ -38,7 +38,7 @@ from voice_agent.direct.voice import SpeechStream
 from voice_agent.weights import load_float
 
 MAX_REPLY_TOKENS = 120  # as the cascade's LLM
-REPEAT_WINDOW = 64  # llama.cpp's default penalty window
+REPEAT_WINDOW = 64  # llama-cpp-python's default penalty window (`last_n_tokens_size`)
 HEARD_TOKENS_PER_SECOND = 8  # with room: fast speech is ~5
 END_OF_TEXT = 2  # SmolLM2's <|endoftext|>, which it sometimes writes instead of <|im_end|>
 
@@ -161,7 +161,11 @@ class DirectModel:
         system = self.chat.system(instructions)
         context = self.conversation_that_fits(system, history, sampling.max_tokens)
         step = self.talking.read(system + context)
-        recent = list(context[-REPEAT_WINDOW:])
+        # The penalty sees only the reply's own tokens, as the cascade's: llama-cpp-python
+        # builds a fresh sampler per completion and feeds it only the tokens it samples.
+        # Penalising the prompt too made the answer avoid the question's words and part from
+        # the cascade's on 11 of 12 turns read the same (8 of 12 now match it word for word).
+        recent: list[int] = []
         words = SpokenWords(self.speech, self.halves.hop)
         self.speech.reset()
         self.decoder.reset()
