@@ -13,7 +13,7 @@ from voice_agent.realtime import server_events
 from voice_agent.realtime.client_events import (
     decode_audio_field,
     parse_client_event,
-    parse_response_instructions,
+    parse_response_create,
     parse_truncate,
 )
 from voice_agent.realtime.protocol import (
@@ -21,9 +21,9 @@ from voice_agent.realtime.protocol import (
     ProtocolError,
     SessionConfig,
     TurnDetection,
-    apply_session_update,
     rename_for_beta,
 )
+from voice_agent.realtime.session_update import apply_session_update
 
 ENGINES = ("cascade",)
 
@@ -181,10 +181,11 @@ def test_truncate_and_response_fields_are_checked() -> None:
     assert (truncate.item_id, truncate.content_index, truncate.audio_end_ms) == ("item_1", 0, 750)
     for bad in (-1, 1.5, True, "750", None):
         assert error_code(lambda b=bad: parse_truncate({"audio_end_ms": b})) == "invalid_value"
-    assert parse_response_instructions({"response": {"instructions": "Be terse."}}) == "Be terse."
-    assert parse_response_instructions({}) is None
+    asked = parse_response_create({"response": {"instructions": "Be terse."}}, ())
+    assert asked.instructions == "Be terse."
+    assert parse_response_create({}, ()).instructions is None
     for bad in ({"response": "fast"}, {"response": {"instructions": 3}}):
-        assert error_code(lambda b=bad: parse_response_instructions(b)) == "invalid_value"
+        assert error_code(lambda b=bad: parse_response_create(b, ())) == "invalid_value"
 
 
 def test_server_events_keep_the_wire_shapes() -> None:

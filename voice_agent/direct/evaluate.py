@@ -134,9 +134,9 @@ def run_eval(
     conversation: int = 0,
 ) -> dict:
     from voice_agent.config import ServerConfig
-    from voice_agent.direct.similarity import SentenceEmbedder
     from voice_agent.engines.cascade import build_llm
     from voice_agent.models.asr import ASRConfig, WhisperASR
+    from voice_agent.models.sentences import SentenceEmbedder
 
     out.mkdir(parents=True, exist_ok=True)
     model = DirectModel(model_path, threads=threads, hearing=hearing)

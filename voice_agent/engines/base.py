@@ -11,17 +11,63 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 
+@dataclass(frozen=True, eq=False)
+class FunctionTool:
+    """A function the client offers the model (`session.tools`), with its JSON schema."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+
+
+@dataclass(frozen=True)
+class ToolChoice:
+    """Whether the model may, must or must not call a tool: 'auto' | 'none' | 'required', or
+    'function' with the one function it must call."""
+
+    mode: str = "auto"
+    name: str | None = None
+
+    def allowed(self, tools: tuple[FunctionTool, ...]) -> tuple[FunctionTool, ...]:
+        """The tools the model may call under this choice."""
+        if self.mode == "none":
+            return ()
+        if self.mode == "function":
+            return tuple(tool for tool in tools if tool.name == self.name)
+        return tools
+
+    def to_wire(self) -> str | dict[str, str]:
+        if self.mode == "function":
+            return {"type": "function", "name": self.name or ""}
+        return self.mode
+
+
+AUTO = ToolChoice()  # the model decides whether to call a tool
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """The model calls a client's function: `arguments` is JSON text valid for its schema."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
 @dataclass(frozen=True)
 class Message:
-    """One text message of a chat (what an LLM reads)."""
+    """One message of a chat (what an LLM reads): text, or a function call the assistant made
+    (`call`), or a function's result (role 'tool', `call_id` naming its call)."""
 
-    role: str  # 'system' | 'user' | 'assistant'
+    role: str  # 'system' | 'user' | 'assistant' | 'tool'
     text: str
+    call: FunctionCall | None = None
+    call_id: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,9 +75,21 @@ class HistoryItem:
     """One conversation item as an engine sees it."""
 
     id: str
-    role: str  # 'user' | 'assistant' | 'system'
+    role: str  # 'user' | 'assistant' | 'system' | 'tool' (a function's result)
     text: str | None  # None: user speech nobody has transcribed yet
     audio: np.ndarray | None = field(default=None, repr=False)  # 16 kHz float32 user speech
+    call: FunctionCall | None = None  # an assistant's function call
+    call_id: str | None = None  # a function's result: the call it answers
+
+    def message(self, text: str | None = None) -> Message | None:
+        """The item as an LLM reads it (`text`: its transcript, if it was just heard); None
+        when it holds nothing to read."""
+        text = self.text if text is None else text
+        if self.call is not None:
+            return Message(self.role, "", self.call)
+        if not text or not text.strip():
+            return None
+        return Message(self.role, text, call_id=self.call_id)
 
 
 @dataclass(frozen=True)
@@ -44,6 +102,9 @@ class Turn:
     temperature: float = 0.7
     max_output_tokens: int | None = None
     seed: int | None = None  # fixed sampling noise (the distillation data); None: fresh
+    tools: tuple[FunctionTool, ...] = ()
+    tool_choice: ToolChoice = field(default_factory=ToolChoice)
+    speak: bool = True  # False: text only (`output_modalities: ["text"]`), no audio wanted
 
     @property
     def latest(self) -> HistoryItem | None:
@@ -89,7 +150,9 @@ class ReplyAudio:
     text: str | None = None
 
 
-EngineEvent = UserTranscript | UserTranscriptFailed | ReplyStarted | ReplyText | ReplyAudio
+EngineEvent = (
+    UserTranscript | UserTranscriptFailed | ReplyStarted | ReplyText | ReplyAudio | FunctionCall
+)
 
 
 class EngineError(RuntimeError):

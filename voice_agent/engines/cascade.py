@@ -19,16 +19,18 @@ import numpy as np
 from voice_agent.config import ServerConfig
 from voice_agent.engines.base import (
     EngineEvent,
+    FunctionCall,
     HistoryItem,
     Message,
     ReplyAudio,
     ReplyStarted,
+    ReplyText,
     Turn,
     UserTranscript,
     UserTranscriptFailed,
 )
 from voice_agent.engines.history import recent_turns
-from voice_agent.engines.prompting import reply_text
+from voice_agent.engines.prompting import reply
 from voice_agent.models.asr import WhisperASR
 from voice_agent.models.llm import ChatLLM
 from voice_agent.models.tts import PiperTTS, TTSConfig
@@ -99,9 +101,7 @@ class CascadeEngine:
             texts[item.id] = result
             events.append(UserTranscript(item.id, result))
         messages = tuple(
-            Message(item.role, text)
-            for item in history
-            if (text := texts.get(item.id, item.text)) and text.strip()
+            message for item in history if (message := item.message(texts.get(item.id))) is not None
         )
         return Heard(messages, tuple(events))
 
@@ -110,22 +110,29 @@ class CascadeEngine:
     ) -> AsyncIterator[EngineEvent]:
         splitter = ClauseSplitter()
         first = True
-        deltas = reply_text(
+        deltas = reply(
             self.llm,
             turn.instructions,
             history,
             turn.temperature,
             turn.max_output_tokens,
             self.calculator,
+            turn.tools,
+            turn.tool_choice,
         )
         async with contextlib.aclosing(deltas):  # closing stops the LLM at its next token
             async for delta in deltas:
                 if first:
                     first = False
                     yield ReplyStarted()
-                for clause in splitter.push(delta):
-                    if piece := await self._speak(clause):
-                        yield piece
+                if isinstance(delta, FunctionCall):
+                    yield delta
+                elif not turn.speak:
+                    yield ReplyText(delta)
+                else:
+                    for clause in splitter.push(delta):
+                        if piece := await self._speak(clause):
+                            yield piece
         for clause in splitter.flush():
             if piece := await self._speak(clause):
                 yield piece

@@ -18,6 +18,7 @@ import numpy as np
 from voice_agent.config import ServerConfig
 from voice_agent.direct.model import DirectModel, Sampling
 from voice_agent.engines.base import (
+    EngineError,
     EngineEvent,
     Message,
     ReplyAudio,
@@ -50,6 +51,12 @@ class DirectEngine:
 
     def _turn(self, turn: Turn, stop: Event) -> Iterator[EngineEvent]:
         """Blocking, in the worker: hear every untranscribed speech item, then answer."""
+        if turn.tool_choice.mode in ("required", "function") and turn.tools:
+            raise EngineError(
+                "tools_unsupported",
+                "the direct engine cannot call functions; use the cascade engine "
+                "(session.engine) for a response that must call one",
+            )
         texts: dict[str, str] = {}
         for item in turn.history:
             if item.text is None and item.audio is not None:
@@ -63,9 +70,9 @@ class DirectEngine:
                 texts[item.id] = heard
                 yield UserTranscript(item.id, heard)
         history = [
-            Message(item.role, text)
+            message
             for item in turn.history
-            if (text := texts.get(item.id, item.text)) and text.strip()
+            if (message := item.message(texts.get(item.id))) is not None
         ]
         history = list(recent_turns(history, self.history_turns))
         if not history or history[-1].role == "assistant":
@@ -76,15 +83,16 @@ class DirectEngine:
             max_tokens=turn.max_output_tokens or Sampling.max_tokens,
             seed=turn.seed,
         )
-        started = False
+        started = wrote = False
         for piece in self.model.reply(turn.instructions, history, sampling, stop):
             if not started:  # the model's first piece marks its first answer token
                 started = True
                 yield ReplyStarted(time.monotonic())
-            if len(piece.audio):
+            if len(piece.audio) and turn.speak:
                 yield ReplyAudio(piece.audio, self.model.sample_rate, piece.text)
-            elif piece.text:
-                yield ReplyText(piece.text)
+            elif piece.text:  # words apart from audio are deltas of one text: spaced here
+                yield ReplyText(" " + piece.text if wrote else piece.text)
+            wrote = wrote or bool(piece.text)
 
     async def warm_up(self) -> None:
         def once() -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncGenerator, Sequence
 from fractions import Fraction
 
-from voice_agent.engines.base import Message
+from voice_agent.engines.base import AUTO, FunctionCall, FunctionTool, Message, ToolChoice
 from voice_agent.models.llm import ChatLLM
 from voice_agent.numbers import digits_of_number_words
 
@@ -58,14 +58,38 @@ async def reply_text(
     max_tokens: int | None,
     calculator: bool = True,
 ) -> AsyncGenerator[str, None]:
-    """The reply's text deltas: the worked sum the user's last turn asks for (`calculator`),
-    or the LLM's answer to the instructions and the history."""
+    """The reply's text deltas, with no tools offered: the worked sum the user's last turn
+    asks for (`calculator`), or the LLM's answer to the instructions and the history."""
+    deltas = reply(llm, instructions, history, temperature, max_tokens, calculator)
+    async with contextlib.aclosing(deltas):
+        async for delta in deltas:
+            if isinstance(delta, str):
+                yield delta
+
+
+async def reply(
+    llm: ChatLLM,
+    instructions: str,
+    history: Sequence[Message],
+    temperature: float,
+    max_tokens: int | None,
+    calculator: bool = True,
+    tools: tuple[FunctionTool, ...] = (),
+    tool_choice: ToolChoice = AUTO,
+) -> AsyncGenerator[str | FunctionCall, None]:
+    """`reply_text`, or the functions the LLM calls when `tools` are offered."""
     asks = history[-1].text if history and history[-1].role == "user" else ""
-    if calculator and (worked := worked_sum(asks)):
+    must_call = tool_choice.mode in ("required", "function") and tools
+    if calculator and not must_call and (worked := worked_sum(asks)):
         yield worked
         return
     messages = [Message("system", instructions), *history]
+    stream = (
+        llm.stream(messages, temperature, max_tokens, tools, tool_choice)
+        if tools
+        else llm.stream(messages, temperature, max_tokens)
+    )
     # Closing this generator closes the LLM's stream, which stops it at its next token.
-    async with contextlib.aclosing(llm.stream(messages, temperature, max_tokens)) as deltas:
+    async with contextlib.aclosing(stream) as deltas:
         async for delta in deltas:
             yield delta

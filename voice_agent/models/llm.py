@@ -9,11 +9,19 @@ import threading
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import aiohttp
 
-from voice_agent.engines.base import EngineError, Message
+from voice_agent.engines.base import (
+    AUTO,
+    EngineError,
+    FunctionCall,
+    FunctionTool,
+    Message,
+    ToolChoice,
+)
+from voice_agent.models import tool_calls
 from voice_agent.models.workers import ModelWorker
 
 if TYPE_CHECKING:
@@ -26,10 +34,20 @@ if TYPE_CHECKING:
 DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
 
 
+NO_TOOLS: tuple[FunctionTool, ...] = ()
+
+
 class ChatLLM(Protocol):
     def stream(
-        self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncGenerator[str, None]: ...
+        self,
+        messages: list[Message],
+        temperature: float,
+        max_tokens: int | None,
+        tools: tuple[FunctionTool, ...] = NO_TOOLS,
+        tool_choice: ToolChoice = AUTO,
+    ) -> AsyncGenerator[str | FunctionCall, None]:
+        """The reply's text deltas, or the function calls it makes (then no text)."""
+        ...
 
     async def warm_up(self) -> None: ...
 
@@ -76,6 +94,7 @@ class LlamaCppLLM:
             verbose=False,
         )
         self._grammar = _ascii_grammar() if config.ascii_only else None
+        self._router = tool_calls.ToolRouter()
         self._worker = ModelWorker("llm")
 
     def _generate(
@@ -84,7 +103,30 @@ class LlamaCppLLM:
         temperature: float,
         max_tokens: int,
         stop: threading.Event,
-    ) -> Iterator[str]:
+        tools: tuple[FunctionTool, ...],
+        choice: ToolChoice,
+    ) -> Iterator[str | FunctionCall]:
+        allowed = choice.allowed(tools)
+        if allowed and choice.mode == "auto":
+            allowed = self._needed(messages, allowed)
+        if allowed:
+            yield from self._calls(messages, max_tokens, allowed)
+            return
+        chunks = self._complete(tool_calls.llama_messages(messages), temperature, max_tokens)
+        for chunk in chunks:
+            if stop.is_set():
+                return
+            delta = chunk["choices"][0]["delta"].get("content")
+            if isinstance(delta, str) and delta:
+                yield delta
+
+    def _complete(
+        self,
+        messages: list[dict[str, str]],
+        temperature: float,
+        max_tokens: int,
+        grammar: LlamaGrammar | None = None,
+    ) -> Iterator[CreateChatCompletionStreamResponse]:
         chunks = self._llama.create_chat_completion(
             messages=cast("list[ChatCompletionRequestMessage]", self._fit(messages)),
             stream=True,
@@ -94,18 +136,41 @@ class LlamaCppLLM:
             top_k=self.config.top_k,
             top_p=self.config.top_p,
             min_p=self.config.min_p,
-            grammar=self._grammar,
+            grammar=grammar or self._grammar,
         )
-        for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", chunks):  # stream=True
-            if stop.is_set():
-                return
-            delta = chunk["choices"][0]["delta"].get("content")
-            if isinstance(delta, str) and delta:
-                yield delta
+        return cast("Iterator[CreateChatCompletionStreamResponse]", chunks)  # stream=True
 
-    def _fit(self, messages: list[Message]) -> list[dict[str, str]]:
+    def _written(
+        self, messages: list[dict[str, str]], max_tokens: int, schema: dict[str, Any]
+    ) -> str:
+        """What the LLM writes greedily under the grammar of a JSON schema."""
+        from llama_cpp import LlamaGrammar
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+        grammar = LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)
+        chunks = self._complete(messages, 0.0, max_tokens, grammar)
+        return "".join(str(chunk["choices"][0]["delta"].get("content") or "") for chunk in chunks)
+
+    def _needed(
+        self, messages: list[Message], tools: tuple[FunctionTool, ...]
+    ) -> tuple[FunctionTool, ...]:
+        """'auto': the tool the user's last message needs, if any."""
+        if not messages or messages[-1].role != "user":
+            return ()  # e.g. a function's result: to be answered, not called again
+        return self._router.needed(messages[-1].text, tools)
+
+    def _calls(
+        self, messages: list[Message], max_tokens: int, tools: tuple[FunctionTool, ...]
+    ) -> Iterator[FunctionCall]:
+        wire = tool_calls.llama_messages(messages)
+        if wire and wire[0]["role"] == "system":
+            wire[0] = {**wire[0], "content": wire[0]["content"] + tool_calls.tools_prompt(tools)}
+        written = self._written(wire, max(max_tokens, 200), tool_calls.call_schema(tools))
+        yield tool_calls.call_from_json(written, tools)
+
+    def _fit(self, wire: list[dict[str, str]]) -> list[dict[str, str]]:
         """Drop the oldest turns (keeping the system prompt) until the prompt fits."""
-        wire = [{"role": m.role, "content": m.text} for m in messages]
+        wire = list(wire)
         budget = self.config.context_tokens - DEFAULT_MAX_TOKENS - 64
         while len(wire) > 2:
             prompt = "".join(m["content"] for m in wire)
@@ -115,11 +180,16 @@ class LlamaCppLLM:
         return wire
 
     async def stream(
-        self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncGenerator[str, None]:
+        self,
+        messages: list[Message],
+        temperature: float,
+        max_tokens: int | None,
+        tools: tuple[FunctionTool, ...] = NO_TOOLS,
+        tool_choice: ToolChoice = AUTO,
+    ) -> AsyncGenerator[str | FunctionCall, None]:
         limit = max_tokens or DEFAULT_MAX_TOKENS
         async for delta in self._worker.stream(
-            lambda stop: self._generate(messages, temperature, limit, stop)
+            lambda stop: self._generate(messages, temperature, limit, stop, tools, tool_choice)
         ):
             yield delta
 
@@ -174,16 +244,30 @@ class OpenAIChatLLM:
         return self._http
 
     async def stream(
-        self, messages: list[Message], temperature: float, max_tokens: int | None
-    ) -> AsyncGenerator[str, None]:
+        self,
+        messages: list[Message],
+        temperature: float,
+        max_tokens: int | None,
+        tools: tuple[FunctionTool, ...] = NO_TOOLS,
+        tool_choice: ToolChoice = AUTO,
+    ) -> AsyncGenerator[str | FunctionCall, None]:
         url = self.config.base_url.rstrip("/") + "/chat/completions"
-        body = {
+        body: dict[str, Any] = {
             "model": self.config.model,
-            "messages": [{"role": m.role, "content": m.text} for m in messages],
+            "messages": tool_calls.openai_messages(messages),
             "stream": True,
             "temperature": temperature,
             "max_tokens": max_tokens or DEFAULT_MAX_TOKENS,
         }
+        if tools:
+            body["tools"] = tool_calls.openai_tools(tools)
+            choice = tool_choice.to_wire()
+            body["tool_choice"] = (
+                {"type": "function", "function": {"name": tool_choice.name}}
+                if isinstance(choice, dict)
+                else choice
+            )
+        streamed = tool_calls.StreamedCalls()
         if self._seed is not None:
             body["seed"] = self._seed
         try:
@@ -197,13 +281,17 @@ class OpenAIChatLLM:
                     delta = _sse_delta(line)
                     if delta is None:
                         break
-                    if delta:
-                        yield delta
+                    if delta.get("tool_calls"):
+                        streamed.add(delta["tool_calls"])
+                    if text := delta.get("content"):
+                        yield text
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise EngineError(
                 "llm_unavailable",
                 f"cannot reach the LLM server at {url}: {exc or type(exc).__name__}",
             ) from exc
+        for call in streamed.calls(tools):
+            yield call
 
     async def warm_up(self) -> None:
         """A dead LLM server at start-up is worth a warning, not a refusal to start."""
@@ -216,16 +304,18 @@ class OpenAIChatLLM:
             await self._http.close()
 
 
-def _sse_delta(line: bytes) -> str | None:
-    """Text of one server-sent-events line; '' for lines without text, None at [DONE]."""
+def _sse_delta(line: bytes) -> dict[str, Any] | None:
+    """The `delta` of one server-sent-events line ({} for lines without one), None at
+    [DONE]."""
     text = line.decode("utf-8", "replace").strip()
     if not text.startswith("data:"):
-        return ""
+        return {}
     payload = text[5:].strip()
     if payload == "[DONE]":
         return None
     try:
         choices = json.loads(payload).get("choices") or [{}]
     except json.JSONDecodeError:
-        return ""
-    return (choices[0].get("delta") or {}).get("content") or ""
+        return {}
+    delta = choices[0].get("delta") if isinstance(choices[0], dict) else None
+    return delta if isinstance(delta, dict) else {}

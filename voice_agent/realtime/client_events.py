@@ -9,7 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from voice_agent.engines.base import FunctionTool, ToolChoice
 from voice_agent.realtime.protocol import CLIENT_ALIASES, CLIENT_EVENTS, ProtocolError
+from voice_agent.realtime.tools import parse_modalities, parse_tool_choice, parse_tools
 
 
 def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
@@ -48,23 +50,62 @@ def decode_audio_field(event: dict[str, Any]) -> bytes:
         raise ProtocolError("invalid_audio", "'audio' is not valid base64", "audio") from None
 
 
-def parse_message_item(spec: Any) -> tuple[str, str, str | None]:
-    """(role, text, requested id) of a `conversation.item.create` message item."""
+@dataclass(frozen=True)
+class ItemSpec:
+    """A client's conversation item: a message, a function call, or a function's result."""
+
+    kind: str  # 'message' | 'function_call' | 'function_call_output'
+    role: str  # 'user' | 'assistant' | 'system'; 'assistant' for a call, 'tool' for a result
+    text: str  # a message's text, or a function's output
+    requested_id: str | None = None
+    call_id: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+
+
+def parse_item(spec: Any, param: str = "item") -> ItemSpec:
+    """An item of `conversation.item.create` (or of a `response.create` input list)."""
     if not isinstance(spec, dict):
-        raise ProtocolError("invalid_value", "'item' must be an object", "item")
-    if spec.get("type", "message") != "message":
+        raise ProtocolError("invalid_value", f"'{param}' must be an object", param)
+    requested_id = spec.get("id") if isinstance(spec.get("id"), str) else None
+    kind = spec.get("type", "message")
+    if kind == "function_call_output":
+        call_id = _string(spec, "call_id", param)
+        return ItemSpec(kind, "tool", _string(spec, "output", param), requested_id, call_id)
+    if kind == "function_call":
+        arguments = spec.get("arguments", "{}")
+        if not isinstance(arguments, str) or not _is_json_object(arguments):
+            raise ProtocolError(
+                "invalid_value",
+                f"'{param}.arguments' must be a JSON object as a string",
+                f"{param}.arguments",
+            )
+        return ItemSpec(
+            kind,
+            "assistant",
+            "",
+            requested_id,
+            _string(spec, "call_id", param),
+            _string(spec, "name", param),
+            arguments,
+        )
+    if kind != "message":
         raise ProtocolError(
-            "invalid_value", "only items of type 'message' are supported", "item.type"
+            "invalid_value",
+            f"'{param}.type' {kind!r} is not one of message, function_call, function_call_output",
+            f"{param}.type",
         )
     role = spec.get("role")
     if role not in ("user", "assistant", "system"):
         raise ProtocolError(
-            "invalid_value", "'item.role' must be 'user', 'assistant' or 'system'", "item.role"
+            "invalid_value",
+            f"'{param}.role' must be 'user', 'assistant' or 'system'",
+            f"{param}.role",
         )
     content = spec.get("content")
     if not isinstance(content, list) or not content:
         raise ProtocolError(
-            "invalid_value", "'item.content' must be a non-empty list", "item.content"
+            "invalid_value", f"'{param}.content' must be a non-empty list", f"{param}.content"
         )
     texts = []
     for part in content:
@@ -74,11 +115,26 @@ def parse_message_item(spec: Any) -> tuple[str, str, str | None]:
                 "invalid_value",
                 "each content part needs a 'text' (or 'transcript') string; "
                 "send audio with input_audio_buffer.append",
-                "item.content",
+                f"{param}.content",
             )
         texts.append(text)
-    requested_id = spec.get("id") if isinstance(spec.get("id"), str) else None
-    return role, " ".join(texts), requested_id
+    return ItemSpec("message", role, " ".join(texts), requested_id)
+
+
+def _string(spec: dict[str, Any], key: str, param: str) -> str:
+    value = spec.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(
+            "invalid_value", f"'{param}.{key}' must be a non-empty string", f"{param}.{key}"
+        )
+    return value
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -100,8 +156,27 @@ def parse_truncate(event: dict[str, Any]) -> Truncate:
     return Truncate(event.get("item_id"), index, end_ms)
 
 
-def parse_response_instructions(event: dict[str, Any]) -> str | None:
-    """The `instructions` of a `response.create`, if it brings its own."""
+UNSET: Any = object()  # a response setting the client did not give: the session's applies
+
+
+@dataclass(frozen=True)
+class ResponseOptions:
+    """What a `response.create` asks beyond the session's settings (None: not asked)."""
+
+    instructions: str | None = None
+    tools: tuple[FunctionTool, ...] | None = None
+    tool_choice: ToolChoice | None = None
+    max_output_tokens: Any = UNSET  # an int, or None for 'inf'
+    output_modalities: tuple[str, ...] | None = None
+    metadata: dict[str, str] | None = None
+    input: tuple[ItemSpec | str, ...] | None = None  # items, or ids of conversation items
+    in_conversation: bool = True  # conversation 'none': out of band, the history untouched
+
+
+def parse_response_create(
+    event: dict[str, Any], session_tools: tuple[FunctionTool, ...]
+) -> ResponseOptions:
+    """The `response` object of a `response.create`, checked."""
     options = event.get("response") or {}
     if not isinstance(options, dict):
         raise ProtocolError("invalid_value", "'response' must be an object", "response")
@@ -110,4 +185,73 @@ def parse_response_instructions(event: dict[str, Any]) -> str | None:
         raise ProtocolError(
             "invalid_value", "'response.instructions' must be a string", "response.instructions"
         )
-    return instructions
+    tools = parse_tools(options["tools"], "response.tools") if "tools" in options else None
+    choice = None
+    if "tool_choice" in options:
+        choice = parse_tool_choice(
+            options["tool_choice"],
+            session_tools if tools is None else tools,
+            "response.tool_choice",
+        )
+    limit = UNSET
+    for key in ("max_output_tokens", "max_response_output_tokens"):
+        if key in options:
+            limit = _token_limit(options[key], f"response.{key}")
+    modalities = None
+    for key in ("output_modalities", "modalities"):
+        if key in options:
+            modalities = parse_modalities(options[key], f"response.{key}")
+    conversation = options.get("conversation", "auto")
+    if conversation not in ("auto", "none"):
+        raise ProtocolError(
+            "invalid_value",
+            "'response.conversation' must be 'auto' or 'none'",
+            "response.conversation",
+        )
+    return ResponseOptions(
+        instructions,
+        tools,
+        choice,
+        limit,
+        modalities,
+        _metadata(options.get("metadata")),
+        _input(options["input"]) if "input" in options else None,
+        conversation == "auto",
+    )
+
+
+def _token_limit(value: Any, param: str) -> int | None:
+    if value == "inf":
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4096:
+        raise ProtocolError("invalid_value", f"'{param}' must be in [1, 4096] or 'inf'", param)
+    return value
+
+
+def _metadata(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or len(value) > 16
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
+        raise ProtocolError(
+            "invalid_value",
+            "'response.metadata' must map at most 16 string keys to strings",
+            "response.metadata",
+        )
+    return value
+
+
+def _input(value: Any) -> tuple[ItemSpec | str, ...]:
+    if not isinstance(value, list):
+        raise ProtocolError("invalid_value", "'response.input' must be a list", "response.input")
+    items: list[ItemSpec | str] = []
+    for index, spec in enumerate(value):
+        param = f"response.input[{index}]"
+        if isinstance(spec, dict) and spec.get("type") == "item_reference":
+            items.append(_string(spec, "id", param))
+        else:
+            items.append(parse_item(spec, param))
+    return tuple(items)

@@ -8,14 +8,17 @@ from typing import Any, Literal
 from voice_agent.realtime.protocol import b64
 
 Event = dict[str, Any]
-ItemKind = Literal["assistant_audio", "user_audio", "text"]
+ItemKind = Literal["assistant_audio", "assistant_text", "user_audio", "text"]
+PartKind = Literal["audio", "text"]
 
 
 def item(item_id: str, role: str, status: str, kind: ItemKind, text: str | None) -> dict[str, Any]:
-    """A conversation item; `text` is None for user speech still being transcribed."""
+    """A message item; `text` is None for user speech still being transcribed."""
     content: list[dict[str, Any]]
     if kind == "assistant_audio":
         content = [{"type": "output_audio", "transcript": text or ""}]
+    elif kind == "assistant_text":
+        content = [{"type": "output_text", "text": text or ""}]
     elif kind == "user_audio":
         content = [{"type": "input_audio", "transcript": text}]
     else:
@@ -30,12 +33,40 @@ def item(item_id: str, role: str, status: str, kind: ItemKind, text: str | None)
     }
 
 
+def function_call_item(
+    item_id: str, status: str, call_id: str, name: str, arguments: str
+) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "object": "realtime.item",
+        "type": "function_call",
+        "status": status,
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+    }
+
+
+def function_output_item(item_id: str, call_id: str, output: str) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "object": "realtime.item",
+        "type": "function_call_output",
+        "status": "completed",
+        "call_id": call_id,
+        "output": output,
+    }
+
+
 def response(
     response_id: str,
     status: str,
     output: list[dict[str, Any]],
     reason: str | dict[str, str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A response object; `settings` adds what it was asked with (`output_modalities`,
+    `conversation_id`, `metadata`...)."""
     details = None
     if status == "cancelled":
         details = {"type": "cancelled", "reason": reason}
@@ -48,6 +79,7 @@ def response(
         "status_details": details,
         "output": output,
         "usage": None,
+        **(settings or {}),
     }
 
 
@@ -152,69 +184,121 @@ def response_done(wire_response: dict[str, Any]) -> Event:
     return {"type": "response.done", "response": wire_response}
 
 
-def output_item_added(response_id: str, wire_item: dict[str, Any]) -> Event:
+def output_item_added(response_id: str, wire_item: dict[str, Any], index: int = 0) -> Event:
     return {
         "type": "response.output_item.added",
         "response_id": response_id,
-        "output_index": 0,
+        "output_index": index,
         "item": wire_item,
     }
 
 
-def output_item_done(response_id: str, wire_item: dict[str, Any]) -> Event:
+def output_item_done(response_id: str, wire_item: dict[str, Any], index: int = 0) -> Event:
     return {
         "type": "response.output_item.done",
         "response_id": response_id,
-        "output_index": 0,
+        "output_index": index,
         "item": wire_item,
     }
 
 
-def _part(response_id: str, item_id: str) -> Event:
-    return {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
-
-
-def content_part_added(response_id: str, item_id: str) -> Event:
+def _part(response_id: str, item_id: str, index: int = 0) -> Event:
     return {
-        **_part(response_id, item_id),
+        "response_id": response_id,
+        "item_id": item_id,
+        "output_index": index,
+        "content_index": 0,
+    }
+
+
+def _content(kind: PartKind, text: str) -> dict[str, str]:
+    return (
+        {"type": "audio", "transcript": text} if kind == "audio" else {"type": "text", "text": text}
+    )
+
+
+def content_part_added(
+    response_id: str, item_id: str, index: int = 0, kind: PartKind = "audio"
+) -> Event:
+    return {
+        **_part(response_id, item_id, index),
         "type": "response.content_part.added",
-        "part": {"type": "audio", "transcript": ""},
+        "part": _content(kind, ""),
     }
 
 
-def content_part_done(response_id: str, item_id: str, transcript: str) -> Event:
+def content_part_done(
+    response_id: str, item_id: str, transcript: str, index: int = 0, kind: PartKind = "audio"
+) -> Event:
     return {
-        **_part(response_id, item_id),
+        **_part(response_id, item_id, index),
         "type": "response.content_part.done",
-        "part": {"type": "audio", "transcript": transcript},
+        "part": _content(kind, transcript),
     }
 
 
-def audio_delta(response_id: str, item_id: str, audio: bytes) -> Event:
+def audio_delta(response_id: str, item_id: str, audio: bytes, index: int = 0) -> Event:
     return {
-        **_part(response_id, item_id),
+        **_part(response_id, item_id, index),
         "type": "response.output_audio.delta",
         "delta": b64(audio),
     }
 
 
-def audio_done(response_id: str, item_id: str) -> Event:
-    return {**_part(response_id, item_id), "type": "response.output_audio.done"}
+def audio_done(response_id: str, item_id: str, index: int = 0) -> Event:
+    return {**_part(response_id, item_id, index), "type": "response.output_audio.done"}
 
 
-def transcript_delta(response_id: str, item_id: str, delta: str) -> Event:
+def transcript_delta(response_id: str, item_id: str, delta: str, index: int = 0) -> Event:
     return {
-        **_part(response_id, item_id),
+        **_part(response_id, item_id, index),
         "type": "response.output_audio_transcript.delta",
         "delta": delta,
     }
 
 
-def transcript_done(response_id: str, item_id: str, transcript: str) -> Event:
+def transcript_done(response_id: str, item_id: str, transcript: str, index: int = 0) -> Event:
     return {
-        **_part(response_id, item_id),
+        **_part(response_id, item_id, index),
         "type": "response.output_audio_transcript.done",
         "transcript": transcript,
+    }
+
+
+def text_delta(response_id: str, item_id: str, delta: str, index: int = 0) -> Event:
+    return {
+        **_part(response_id, item_id, index),
+        "type": "response.output_text.delta",
+        "delta": delta,
+    }
+
+
+def text_done(response_id: str, item_id: str, text: str, index: int = 0) -> Event:
+    return {**_part(response_id, item_id, index), "type": "response.output_text.done", "text": text}
+
+
+def arguments_delta(response_id: str, item_id: str, call_id: str, delta: str, index: int) -> Event:
+    return {
+        "type": "response.function_call_arguments.delta",
+        "response_id": response_id,
+        "item_id": item_id,
+        "output_index": index,
+        "call_id": call_id,
+        "delta": delta,
+    }
+
+
+def arguments_done(
+    response_id: str, item_id: str, call_id: str, name: str, arguments: str, index: int
+) -> Event:
+    return {
+        "type": "response.function_call_arguments.done",
+        "response_id": response_id,
+        "item_id": item_id,
+        "output_index": index,
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
     }
 
 

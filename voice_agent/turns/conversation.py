@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from voice_agent.engines.base import HistoryItem
+from voice_agent.engines.base import FunctionCall, HistoryItem
 from voice_agent.realtime import server_events
+from voice_agent.realtime.client_events import ItemSpec
 from voice_agent.realtime.protocol import new_id
 from voice_agent.realtime.server_events import ItemKind
 from voice_agent.text import truncate_to_fraction
@@ -41,14 +42,29 @@ def text_heard(segments: list[Segment], cut_ms: float) -> str:
 
 @dataclass
 class Item:
-    role: str  # 'user' | 'assistant' | 'system'
-    text: str | None = ""  # None: user speech not transcribed (yet)
+    role: str  # 'user' | 'assistant' | 'system' | 'tool' (a function's result)
+    text: str | None = ""  # None: user speech not transcribed (yet); a result: its output
     id: str = field(default_factory=lambda: new_id("item"))
     audio: np.ndarray | None = field(default=None, repr=False)  # user speech, until transcribed
     from_audio: bool = False
     status: str = "completed"
     segments: list[Segment] = field(default_factory=list)  # a reply: what its audio says
     unspoken: str = ""  # a reply: text the engine wrote that no audio has carried yet
+    spoken: bool = True  # a reply: audio with its transcript, or (False) text alone
+    call: FunctionCall | None = None  # the assistant's function call this item is
+    call_id: str | None = None  # a function's result: the call it answers
+
+    @classmethod
+    def from_spec(cls, spec: ItemSpec) -> Item:
+        """An item a client made (`conversation.item.create`, a response's `input`)."""
+        call = None
+        if spec.kind == "function_call":
+            assert spec.call_id and spec.name and spec.arguments is not None
+            call = FunctionCall(spec.call_id, spec.name, spec.arguments)
+        item = cls(spec.role, spec.text, call=call, call_id=spec.call_id if call is None else None)
+        if spec.requested_id:
+            item.id = spec.requested_id
+        return item
 
     @classmethod
     def speech(cls, item_id: str, audio16k: np.ndarray) -> Item:
@@ -88,13 +104,22 @@ class Item:
         self.segments = kept
 
     def to_wire(self) -> dict[str, Any]:
+        if self.call is not None:
+            call = self.call
+            return server_events.function_call_item(
+                self.id, self.status, call.call_id, call.name, call.arguments
+            )
+        if self.role == "tool":
+            return server_events.function_output_item(self.id, self.call_id or "", self.text or "")
+        kind: ItemKind
         if self.role == "assistant":
-            return server_events.item(self.id, self.role, self.status, "assistant_audio", self.text)
-        kind: ItemKind = "user_audio" if self.from_audio else "text"
+            kind = "assistant_audio" if self.spoken else "assistant_text"
+        else:
+            kind = "user_audio" if self.from_audio else "text"
         return server_events.item(self.id, self.role, self.status, kind, self.text)
 
     def for_engine(self) -> HistoryItem:
-        return HistoryItem(self.id, self.role, self.text, self.audio)
+        return HistoryItem(self.id, self.role, self.text, self.audio, self.call, self.call_id)
 
 
 class Conversation:
@@ -125,8 +150,13 @@ class Conversation:
         return tuple(
             item.for_engine()
             for item in self.items
-            if item.audio is not None or (item.text is not None and item.text.strip())
+            if item.audio is not None
+            or item.call is not None
+            or (item.text is not None and item.text.strip())
         )
+
+    def has_call(self, call_id: str) -> bool:
+        return any(item.call is not None and item.call.call_id == call_id for item in self.items)
 
     def key(self) -> tuple[tuple[str, str | None], ...]:
         """Identifies the history an early reply answered: ids and texts, not the audio."""

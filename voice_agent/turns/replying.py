@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from voice_agent.engines.base import (
     EngineError,
     EngineEvent,
+    FunctionCall,
     ReplyAudio,
     ReplyStarted,
     ReplyText,
@@ -23,9 +24,10 @@ from voice_agent.engines.base import (
 )
 from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import AudioFormat, error_event
+from voice_agent.realtime.server_events import PartKind
 from voice_agent.streams import close_iterator
 from voice_agent.turns.clock import Clock
-from voice_agent.turns.conversation import Conversation
+from voice_agent.turns.conversation import Conversation, Item
 from voice_agent.turns.output import Emit, ReplyOutput
 from voice_agent.turns.response import Response, StopReason
 
@@ -119,14 +121,41 @@ class ReplyRunner:
         elif isinstance(event, ReplyStarted):
             response.metrics.first_token_at = event.at
         elif isinstance(event, ReplyText):
-            await self._open(response)
-            response.item.unspoken += event.delta
-            await self._emit(
-                server_events.transcript_delta(response.id, response.item.id, event.delta)
-            )
+            await self._write(response, event.delta)
         elif isinstance(event, ReplyAudio):
+            if not response.spoken:  # a text-only reply: the words, not the sound
+                if event.text:
+                    await self._write(response, event.text)
+                return
             await self._open(response)
             await self._speak(response, event, out)
+        elif isinstance(event, FunctionCall):
+            await self._call(response, event)
+
+    async def _write(self, response: Response, delta: str) -> None:
+        """Reply text: the transcript of audio to come, or a text-only reply's text."""
+        await self._open(response)
+        item = response.item
+        if not response.spoken and item.unspoken and not delta.startswith(" "):
+            delta = " " + delta  # words from audio pieces come without their spaces
+        item.unspoken += delta
+        build = server_events.transcript_delta if response.spoken else server_events.text_delta
+        await self._emit(build(response.id, item.id, delta, response.index(item)))
+
+    async def _call(self, response: Response, call: FunctionCall) -> None:
+        """A function call: its own output item, done at once (its arguments come whole)."""
+        item = Item("assistant", None, status="in_progress", call=call)
+        response.output.append(item)
+        index = response.index(item)
+        await self._emit(server_events.output_item_added(response.id, item.to_wire(), index))
+        if response.in_conversation:
+            previous = self.conversation.add(item)
+            await self._emit(server_events.item_created(item.to_wire(), previous))
+        ids = (response.id, item.id, call.call_id)
+        await self._emit(server_events.arguments_delta(*ids, call.arguments, index))
+        await self._emit(server_events.arguments_done(*ids, call.name, call.arguments, index))
+        item.status = "completed"
+        await self._emit(server_events.output_item_done(response.id, item.to_wire(), index))
 
     async def _transcribed(self, response: Response, event: UserTranscript) -> None:
         item = self.conversation.get(event.item_id)
@@ -144,10 +173,14 @@ class ReplyRunner:
             return
         response.opened = True
         item = response.item
-        previous = self.conversation.add(item)
-        await self._emit(server_events.output_item_added(response.id, item.to_wire()))
-        await self._emit(server_events.item_created(item.to_wire(), previous))
-        await self._emit(server_events.content_part_added(response.id, item.id))
+        response.output.append(item)
+        index = response.index(item)
+        await self._emit(server_events.output_item_added(response.id, item.to_wire(), index))
+        if response.in_conversation:
+            previous = self.conversation.add(item)
+            await self._emit(server_events.item_created(item.to_wire(), previous))
+        kind: PartKind = "audio" if response.spoken else "text"
+        await self._emit(server_events.content_part_added(response.id, item.id, index, kind))
 
     async def _speak(self, response: Response, piece: ReplyAudio, out: AudioFormat) -> None:
         item = response.item
@@ -155,7 +188,9 @@ class ReplyRunner:
         duration_ms = len(piece.audio) * 1000 / piece.sample_rate
         if piece.text:
             delta = piece.text if not item.spoken_text() else " " + piece.text
-            await self._emit(server_events.transcript_delta(response.id, item.id, delta))
+            await self._emit(
+                server_events.transcript_delta(response.id, item.id, delta, response.index(item))
+            )
         item.add_audio(piece.text or "", start_ms, start_ms + duration_ms)
         await self._output.send(response, piece.audio, piece.sample_rate, out)
 
@@ -177,7 +212,10 @@ class ReplyRunner:
     async def _finish(self, response: Response, status: str, reason: StopReason) -> None:
         item = response.item
         if response.opened:
-            if status == "completed":
+            if not response.spoken:  # a text reply holds all it wrote, even if cut short
+                item.text = item.spoken_text()
+                item.status = "completed" if status == "completed" else "incomplete"
+            elif status == "completed":
                 item.text = item.spoken_text()
                 item.status = "completed"
                 self._playing_out = response  # its tail may still be playing from the sink
@@ -190,14 +228,20 @@ class ReplyRunner:
 
     async def _close_item(self, response: Response) -> None:
         item, ids = response.item, (response.id, response.item.id)
-        if self.conversation.get(item.id) is None:
+        if response.in_conversation and self.conversation.get(item.id) is None:
             response.opened = False  # deleted by the client meanwhile
+            response.output.remove(item)
             return
-        text = item.text or ""
-        await self._emit(server_events.audio_done(*ids))
-        await self._emit(server_events.transcript_done(*ids, text))
-        await self._emit(server_events.content_part_done(*ids, text))
-        await self._emit(server_events.output_item_done(response.id, item.to_wire()))
+        text, index = item.text or "", response.index(item)
+        if response.spoken:
+            await self._emit(server_events.audio_done(*ids, index))
+            await self._emit(server_events.transcript_done(*ids, text, index))
+            await self._emit(server_events.content_part_done(*ids, text, index))
+        else:
+            await self._emit(server_events.text_done(*ids, text, index))
+            await self._emit(server_events.content_part_done(*ids, text, index, "text"))
+        await self._emit(server_events.output_item_done(response.id, item.to_wire(), index))
         if not item.segments and not text:
             self.conversation.remove(item.id)  # nothing was heard: keep no empty turn
             response.opened = False
+            response.output.remove(item)

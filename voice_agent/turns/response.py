@@ -70,6 +70,16 @@ class Response:
     stop_reason: str | None = None  # why it was interrupted; None while it runs on
     streaming: asyncio.Task[None] | None = None  # the engine's events -> the client
     finished: asyncio.Task[None] | None = None  # ends with its response.done
+    output: list[Item] = field(default_factory=list)  # its items, in output_index order
+    in_conversation: bool = True  # False: out of band, its items stay out of the history
+    metadata: dict[str, str] | None = None
+
+    @property
+    def spoken(self) -> bool:
+        return self.item.spoken
+
+    def index(self, item: Item) -> int:
+        return self.output.index(item)
 
     def interrupt(self, reason: str) -> bool:
         """Stop producing now (barge-in, cancel, hang-up): no more of its audio goes out
@@ -82,5 +92,9 @@ class Response:
         return True
 
     def to_wire(self, status: str, reason: StopReason = None) -> dict[str, Any]:
-        output = [self.item.to_wire()] if status != "in_progress" and self.opened else []
-        return server_events.response(self.id, status, output, reason)
+        output = [item.to_wire() for item in self.output] if status != "in_progress" else []
+        settings = {
+            "output_modalities": ["audio"] if self.spoken else ["text"],
+            "metadata": self.metadata,
+        }
+        return server_events.response(self.id, status, output, reason, settings)

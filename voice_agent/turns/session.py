@@ -21,15 +21,17 @@ from voice_agent.engines.base import Engine, EngineEvent, HistoryItem, Turn
 from voice_agent.models.vad import SpeechEdge, SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime import client_events, server_events
+from voice_agent.realtime.client_events import ResponseOptions
 from voice_agent.realtime.protocol import (
     ProtocolError,
     SessionConfig,
-    apply_session_update,
     error_event,
     new_id,
 )
 from voice_agent.realtime.server_events import Event
+from voice_agent.realtime.session_update import apply_session_update
 from voice_agent.streams import Started
+from voice_agent.turns.asked import SESSION_DEFAULTS, history_for, response_for, turn_for
 from voice_agent.turns.clock import Clock, MonotonicClock
 from voice_agent.turns.conversation import Conversation, Item
 from voice_agent.turns.early import EarlyReply
@@ -296,10 +298,19 @@ class Session:
     # ---- conversation items ----------------------------------------------------------
 
     async def _on_conversation_item_create(self, event: dict[str, Any]) -> None:
-        role, text, requested_id = client_events.parse_message_item(event.get("item"))
-        item = Item(role, text)
-        if requested_id and not self.conversation.get(requested_id):
-            item.id = requested_id
+        spec = client_events.parse_item(event.get("item"))
+        if spec.kind == "function_call_output" and not self.conversation.has_call(
+            spec.call_id or ""
+        ):
+            raise ProtocolError(
+                "invalid_value",
+                f"no function_call with call_id {spec.call_id!r} in this conversation; a "
+                "function_call_output answers a call the assistant made",
+                "item.call_id",
+            )
+        item = Item.from_spec(spec)
+        if self.conversation.get(item.id):
+            item.id = new_id("item")  # a requested id already in use is not reused
         previous = self.conversation.add(item)
         await self._emit(server_events.item_created(item.to_wire(), previous))
 
@@ -360,7 +371,7 @@ class Session:
                 "conversation_already_has_active_response",
                 f"response {self.response.id} is still in progress; cancel it first",
             )
-        await self._start_response(client_events.parse_response_instructions(event))
+        await self._start_response(client_events.parse_response_create(event, self.config.tools))
 
     async def _on_response_cancel(self, event: dict[str, Any]) -> None:
         if self.response is None:
@@ -368,29 +379,25 @@ class Session:
         await self._replies.interrupt("client_cancelled")
 
     async def _start_response(
-        self, instructions: str | None = None, early: EarlyReply | None = None
+        self, options: ResponseOptions = SESSION_DEFAULTS, early: EarlyReply | None = None
     ) -> None:
         if self.response is not None or self._closed:
             if early is not None:
                 await early.discard()
             return
-        response = Response()
+        history = history_for(options, self.conversation)
+        turn = turn_for(self.config, history, options)
+        response = response_for(turn, options)
         response.metrics.speech_stopped_at, self._speech_stopped_at = self._speech_stopped_at, None
-        history = self.conversation.history()
         response.answers = history[-1].id if history else None
         events: AsyncIterator[EngineEvent]
         if early is not None:
             response.metrics.early_reply = True
             events = early.take()
         else:
-            events = self.engine.respond(self._turn(history, instructions))
+            events = self.engine.respond(turn)
         await self._replies.start(response, events, self.config.output_format)
 
-    def _turn(self, history: tuple[HistoryItem, ...], instructions: str | None = None) -> Turn:
+    def _turn(self, history: tuple[HistoryItem, ...]) -> Turn:
         """A turn for the engine, with this session's settings."""
-        return Turn(
-            history=history,
-            instructions=instructions or self.config.instructions,
-            temperature=self.config.temperature,
-            max_output_tokens=self.config.max_output_tokens,
-        )
+        return turn_for(self.config, history, SESSION_DEFAULTS)

@@ -1,0 +1,110 @@
+"""Sans-I/O parsing of function calling's client fields: `tools`, `tool_choice` and
+`output_modalities`, as `session.update` and `response.create` carry them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema
+
+from voice_agent.engines.base import FunctionTool, ToolChoice
+from voice_agent.realtime.protocol import ProtocolError
+
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+MAX_TOOLS = 128
+TOOL_CHOICES = ("auto", "none", "required")
+MODALITIES = (("audio",), ("text",))
+
+
+def parse_tools(value: Any, param: str) -> tuple[FunctionTool, ...]:
+    """Function tools, each with a valid JSON schema for its arguments."""
+    if not isinstance(value, list):
+        raise ProtocolError("invalid_value", f"'{param}' must be a list", param)
+    if len(value) > MAX_TOOLS:
+        raise ProtocolError("invalid_value", f"'{param}' holds at most {MAX_TOOLS} tools", param)
+    tools = [_parse_tool(spec, f"{param}[{index}]") for index, spec in enumerate(value)]
+    names = [tool.name for tool in tools]
+    if len(set(names)) < len(names):
+        raise ProtocolError("invalid_value", f"'{param}' names a function twice", param)
+    return tuple(tools)
+
+
+def _parse_tool(spec: Any, param: str) -> FunctionTool:
+    if not isinstance(spec, dict):
+        raise ProtocolError("invalid_value", f"'{param}' must be an object", param)
+    if spec.get("type", "function") != "function":
+        raise ProtocolError(
+            "invalid_value", f"'{param}.type' {spec.get('type')!r}: only 'function' tools", param
+        )
+    name = spec.get("name")
+    if not isinstance(name, str) or not TOOL_NAME.match(name):
+        raise ProtocolError(
+            "invalid_value",
+            f"'{param}.name' must be 1-64 letters, digits, '_' or '-'",
+            f"{param}.name",
+        )
+    description = spec.get("description", "")
+    if not isinstance(description, str):
+        raise ProtocolError(
+            "invalid_value", f"'{param}.description' must be a string", f"{param}.description"
+        )
+    parameters = spec.get("parameters", {"type": "object", "properties": {}})
+    if not isinstance(parameters, dict) or parameters.get("type", "object") != "object":
+        raise ProtocolError(
+            "invalid_tool_schema",
+            f"'{param}.parameters' must be a JSON schema of type 'object'",
+            f"{param}.parameters",
+        )
+    try:
+        jsonschema.validators.validator_for(parameters).check_schema(parameters)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(part) for part in exc.path) or "the top"
+        raise ProtocolError(
+            "invalid_tool_schema",
+            f"'{param}.parameters' is not a valid JSON schema (at {where}): {exc.message}",
+            f"{param}.parameters",
+        ) from None
+    return FunctionTool(name, description, parameters)
+
+
+def parse_tool_choice(value: Any, tools: tuple[FunctionTool, ...], param: str) -> ToolChoice:
+    """'auto', 'none', 'required', or `{"type": "function", "name": ...}` naming one of
+    `tools` (beta: `{"type": "function", "function": {"name": ...}}` too)."""
+    if isinstance(value, str):
+        if value not in TOOL_CHOICES:
+            raise ProtocolError(
+                "invalid_value",
+                f"'{param}' {value!r} is not one of {', '.join(TOOL_CHOICES)} or a function",
+                param,
+            )
+        return ToolChoice(value)
+    if not isinstance(value, dict) or value.get("type") != "function":
+        raise ProtocolError(
+            "invalid_value",
+            f"'{param}' must be 'auto', 'none', 'required' or "
+            '{"type": "function", "name": ...}',
+            param,
+        )
+    function = value.get("function")
+    name = function.get("name") if isinstance(function, dict) else value.get("name")
+    if not any(tool.name == name for tool in tools):
+        raise ProtocolError(
+            "invalid_value", f"'{param}' names {name!r}, which is not among the tools", param
+        )
+    return ToolChoice("function", name)
+
+
+def parse_modalities(value: Any, param: str) -> tuple[str, ...]:
+    """["audio"] (speech, with its transcript) or ["text"]; the beta's ["audio", "text"]
+    is audio."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProtocolError("invalid_value", f"'{param}' must be a list of strings", param)
+    kinds = set(value)
+    if kinds == {"text"}:
+        return ("text",)
+    if kinds in ({"audio"}, {"audio", "text"}):
+        return ("audio",)
+    raise ProtocolError(
+        "invalid_value", f'\'{param}\' must be ["audio"] or ["text"], not {value!r}', param
+    )
