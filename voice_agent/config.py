@@ -41,6 +41,7 @@ class ServerConfig:
     output_lead_ms: int = SessionLimits.output_lead_ms
     early_reply_ms: int = SessionLimits.early_reply_ms
     turn_detection: str = "server_vad"  # of new sessions: server_vad | semantic_vad
+    demo_tools: bool = False  # new sessions are offered the server's clock, run by the server
     ice_servers: str = ""  # comma-separated stun:/turn: URLs; empty: host candidates only
     ice_username: str = ""  # for the TURN servers of --ice-servers
     ice_host_addresses: str = ""  # comma-separated; empty: every interface but loopback
@@ -124,6 +125,8 @@ HELP: dict[str, str] = {
     "turn_detection": "turn detection of new sessions: server_vad (the turn ends after "
     "silence_duration_ms of silence) or semantic_vad (the Smart Turn model ends it at the first "
     "short pause once the speaker sounds finished); clients can still ask for either",
+    "demo_tools": "offer new sessions a get_server_time function that the server runs and "
+    "answers itself, to show function calling (the page shows the call and its result)",
     "ice_servers": "STUN/TURN servers for WebRTC calls, comma-separated URLs (e.g. "
     "stun:stun.example.org:3478,turn:turn.example.org:3478); the TURN password comes from "
     "VOICE_AGENT_ICE_CREDENTIAL; the page at / uses the same servers",

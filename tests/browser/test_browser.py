@@ -178,3 +178,32 @@ async def test_stop_button_interrupts_the_reply(rtc_server: ServerProcess, tmp_p
         # What a listener hears goes quiet and stays quiet for a while (the story would
         # otherwise play on for tens of seconds).
         await page.wait_until_silent(stopped_at, quiet_ms=1500, timeout=15)
+
+
+@pytest.fixture(scope="module")
+def demo_tools_server() -> Iterator[ServerProcess]:
+    yield from browser_server("browser-demo-tools", "--demo-tools")
+
+
+async def test_the_page_shows_a_function_call_and_its_result(
+    demo_tools_server: ServerProcess, tmp_path: Path
+) -> None:
+    wav = speech_wav(tmp_path / "time.wav", 2.5, "What time is it?", 10.0)
+    async with open_page(demo_tools_server, wav) as page:
+        await page.start("webrtc")
+        state = await page.wait_for(
+            lambda s: any(
+                t["tools"]
+                and t["tools"][0]["output"]
+                and t["status"] == "completed"
+                and t["assistant"].strip()
+                for t in s["turns"]
+            )
+        )
+        turn = next(t for t in state["turns"] if t["tools"])
+        call = turn["tools"][0]
+        assert call["name"] == "get_server_time" and "time" in call["output"]
+        assert len([t for t in state["turns"] if t["tools"]]) == 1  # one turn: call, answer
+        shown = await page.page.inner_text("#turns")
+        assert "called get_server_time({})" in shown and call["output"] in shown
+        await page.screenshot("function-call")

@@ -29,6 +29,7 @@ from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.protocol import SessionConfig, TurnDetection
 from voice_agent.turns.clock import VirtualClock, settle
 from voice_agent.turns.semantic import EndOfTurn
+from voice_agent.turns.server_tools import ServerFunction
 from voice_agent.turns.session import AudioSink, Session, SessionLimits
 
 RATE = 24_000
@@ -114,6 +115,7 @@ class Harness:
         audio_sink: AudioSink | None = None,
         end_of_turn: EndOfTurn | None = None,
         early_reply_ms: int = 200,
+        server_functions: dict[str, ServerFunction] | None = None,
     ):
         self.events: list[dict[str, Any]] = []
         self._changed = asyncio.Event()
@@ -132,6 +134,7 @@ class Harness:
             audio_sink=audio_sink,
             clock=self.clock,
             end_of_turn=end_of_turn,
+            server_functions=server_functions,
         )
 
     async def _emit(self, event: dict[str, Any]) -> None:

@@ -195,3 +195,24 @@ async def test_bad_tools_and_unknown_calls_get_clear_errors() -> None:
         assert (await h.until("response.done"))["response"]["status"] == "completed"
     finally:
         await h.close()
+
+
+async def test_the_server_answers_calls_of_its_own_functions_and_replies() -> None:
+    from voice_agent.turns.server_tools import CLOCK, server_time
+
+    config = SessionConfig(engine="cascade", tools=(CLOCK,))
+    h = Harness(CallingEngine(), config, server_functions={CLOCK.name: server_time})
+    try:
+        await h.send(text_item("What time is it?"))
+        await h.send({"type": "response.create", "response": {"tool_choice": "required"}})
+        first = await h.until("response.done")
+        call = first["response"]["output"][0]
+        assert call["name"] == "get_server_time"
+        result = (await h.until("conversation.item.created", count=3))["item"]
+        assert result["type"] == "function_call_output" and result["call_id"] == call["call_id"]
+        assert "time" in json.loads(result["output"])
+        second = await h.until("response.done", count=2)  # asked for by the server itself
+        assert second["response"]["output"][0]["type"] == "message"
+        assert h.engine.turns[1].history[-1].role == "tool"
+    finally:
+        await h.close()

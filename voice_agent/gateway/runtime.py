@@ -17,6 +17,7 @@ from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.client_events import parse_client_event
 from voice_agent.realtime.protocol import ProtocolError, SessionConfig, TurnDetection, error_event
 from voice_agent.turns.semantic import EndOfTurn
+from voice_agent.turns.server_tools import DEMO_TOOLS
 from voice_agent.turns.session import AudioSink, Emit, Session
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,12 @@ class Runtime:
         session_config = SessionConfig(model=model or "voice-agent", engine=config.engines[0])
         if config.instructions:
             session_config = replace(session_config, instructions=config.instructions)
+        demo = DEMO_TOOLS if config.demo_tools else {}
         session_config = replace(
             session_config,
             temperature=config.temperature,
             turn_detection=TurnDetection(type=config.turn_detection),
+            tools=tuple(tool for tool, _ in demo.values()),
         )
         session = Session(
             engines=self.engines,
@@ -77,6 +80,7 @@ class Runtime:
             audio_sink=audio_sink,
             end_of_turn=self.end_of_turn,
             turn_worker=self.turn_worker,
+            server_functions={name: run for name, (_, run) in demo.items()},
         )
         self.sessions.add(session)
         self.sessions_total += 1

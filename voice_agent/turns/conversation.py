@@ -10,7 +10,7 @@ import numpy as np
 from voice_agent.engines.base import FunctionCall, HistoryItem
 from voice_agent.realtime import server_events
 from voice_agent.realtime.client_events import ItemSpec
-from voice_agent.realtime.protocol import new_id
+from voice_agent.realtime.protocol import ProtocolError, new_id
 from voice_agent.realtime.server_events import ItemKind
 from voice_agent.text import truncate_to_fraction
 
@@ -157,6 +157,21 @@ class Conversation:
 
     def has_call(self, call_id: str) -> bool:
         return any(item.call is not None and item.call.call_id == call_id for item in self.items)
+
+    def item_from_client(self, spec: ItemSpec) -> Item:
+        """A client's new item, checked against the conversation: a function's result must
+        answer a call in it; a requested id already in use is not reused."""
+        if spec.kind == "function_call_output" and not self.has_call(spec.call_id or ""):
+            raise ProtocolError(
+                "invalid_value",
+                f"no function_call with call_id {spec.call_id!r} in this conversation; a "
+                "function_call_output answers a call the assistant made",
+                "item.call_id",
+            )
+        item = Item.from_spec(spec)
+        if self.get(item.id):
+            item.id = new_id("item")
+        return item
 
     def key(self) -> tuple[tuple[str, str | None], ...]:
         """Identifies the history an early reply answered: ids and texts, not the audio."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from voice_agent.engines.base import (
     EngineError,
@@ -44,6 +44,8 @@ class ReplyRunner:
         self._emit = emit
         self._clock = clock
         self._playing_out: Response | None = None  # last completed reply, with a sink
+        # What follows a completed response (the session runs its own functions there).
+        self.after: Callable[[Response], Awaitable[None]] | None = None
 
     async def start(
         self, response: Response, events: AsyncIterator[EngineEvent], out: AudioFormat
@@ -92,6 +94,8 @@ class ReplyRunner:
         finally:
             if self.current is response:
                 self.current = None
+        if status == "completed" and self.after is not None:
+            await self.after(response)
 
     async def _report(self, response: Response, exc: BaseException) -> dict[str, str]:
         if isinstance(exc, EngineError):

@@ -41,6 +41,7 @@ from voice_agent.turns.output import AudioSink, Emit, ReplyOutput
 from voice_agent.turns.replying import ReplyRunner
 from voice_agent.turns.response import Response
 from voice_agent.turns.semantic import FIRST_CHECK_MS, EndOfTurn, required_probability
+from voice_agent.turns.server_tools import ServerFunction, answer_calls
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Session:
         clock: Clock | None = None,
         end_of_turn: EndOfTurn | None = None,
         turn_worker: ModelWorker | None = None,
+        server_functions: dict[str, ServerFunction] | None = None,
     ) -> None:
         self.engines = engines
         # semantic_vad's end-of-turn model and the worker it runs in (it takes ~0.1 s of a
@@ -81,6 +83,8 @@ class Session:
             emit, self.clock, self.limits.output_lead_ms, self.limits.output_chunk_ms, audio_sink
         )
         self._replies = ReplyRunner(self.conversation, self._output, emit, self.clock)
+        self._server_functions = server_functions or {}
+        self._replies.after = self._run_server_functions
         self._vad_worker = vad_worker
         self._input = InputAudio(vad_model, self.config)
         self._input.detector.pause_ms = self._pause_ms()
@@ -298,19 +302,7 @@ class Session:
     # ---- conversation items ----------------------------------------------------------
 
     async def _on_conversation_item_create(self, event: dict[str, Any]) -> None:
-        spec = client_events.parse_item(event.get("item"))
-        if spec.kind == "function_call_output" and not self.conversation.has_call(
-            spec.call_id or ""
-        ):
-            raise ProtocolError(
-                "invalid_value",
-                f"no function_call with call_id {spec.call_id!r} in this conversation; a "
-                "function_call_output answers a call the assistant made",
-                "item.call_id",
-            )
-        item = Item.from_spec(spec)
-        if self.conversation.get(item.id):
-            item.id = new_id("item")  # a requested id already in use is not reused
+        item = self.conversation.item_from_client(client_events.parse_item(event.get("item")))
         previous = self.conversation.add(item)
         await self._emit(server_events.item_created(item.to_wire(), previous))
 
@@ -397,6 +389,17 @@ class Session:
         else:
             events = self.engine.respond(turn)
         await self._replies.start(response, events, self.config.output_format)
+
+    async def _run_server_functions(self, response: Response) -> None:
+        """Answer the calls of the server's own functions in `response`, then reply."""
+        if not response.in_conversation or self._closed:
+            return
+        results = answer_calls(response.output, self._server_functions)
+        for result in results:
+            previous = self.conversation.add(result)
+            await self._emit(server_events.item_created(result.to_wire(), previous))
+        if results:
+            await self._start_response()
 
     def _turn(self, history: tuple[HistoryItem, ...]) -> Turn:
         """A turn for the engine, with this session's settings."""
