@@ -9,6 +9,18 @@ from voice_agent.models.asr import ASRConfig, WhisperASR
 
 _asr: WhisperASR | None = None
 
+# A function tool as a Realtime client offers it.
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the current weather for a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+
 
 def whisper() -> WhisperASR:
     """One Whisper in the test process, to check what the server's replies say."""

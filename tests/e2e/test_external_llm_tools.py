@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ServerProcess, start_server
+from tests.e2e.helpers import WEATHER_TOOL
 from voice_agent.realtime.client import (
     RealtimeConnection,
     ServerEvent,
@@ -24,17 +25,6 @@ from voice_agent.realtime.client import (
 )
 
 pytestmark = pytest.mark.e2e
-
-WEATHER = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Get the current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-}
 
 
 def chunk(delta: dict[str, Any]) -> bytes:
@@ -107,7 +97,7 @@ async def test_tools_pass_through_an_openai_compatible_llm(
 ) -> None:
     client = await RealtimeConnection.connect(server_with_tools_llm.ws_url)
     try:
-        await client.configure({"tools": [WEATHER], "tool_choice": "required"})
+        await client.configure({"tools": [WEATHER_TOOL], "tool_choice": "required"})
         await client.send(text_item("Weather in Paris and Rome?"))
         await client.send(response_create())
         done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=60)
@@ -149,7 +139,7 @@ async def test_arguments_that_break_the_schema_fail_the_response_with_a_reason(
 ) -> None:
     client = await RealtimeConnection.connect(server_with_tools_llm.ws_url)
     try:
-        await client.configure({"tools": [WEATHER]})
+        await client.configure({"tools": [WEATHER_TOOL]})
         await client.send(text_item("Now break it."))
         await client.send(response_create())
         done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=60)

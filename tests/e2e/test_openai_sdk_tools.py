@@ -13,22 +13,11 @@ import pytest
 from openai import AsyncOpenAI
 
 from tests.conftest import ServerProcess
-from tests.e2e.helpers import whisper
+from tests.e2e.helpers import WEATHER_TOOL, whisper
 from tests.speech import espeak, silence
 from voice_agent.audio import float_to_pcm16, pcm16_to_float, resample
 
 pytestmark = pytest.mark.e2e
-
-WEATHER = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Get the current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-}
 
 
 def client_for(server: ServerProcess) -> AsyncOpenAI:
@@ -60,7 +49,7 @@ async def test_a_spoken_question_calls_a_function_and_the_answer_uses_its_result
         await connection.session.update(
             session={
                 "type": "realtime",
-                "tools": [WEATHER],
+                "tools": [WEATHER_TOOL],
                 "tool_choice": {"type": "function", "name": "get_weather"},
                 "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000}}},
             }
@@ -75,7 +64,7 @@ async def test_a_spoken_question_calls_a_function_and_the_answer_uses_its_result
         assert done.response.status == "completed"
         [call] = done.response.output
         assert call.type == "function_call" and call.name == "get_weather"
-        jsonschema.validate(json.loads(call.arguments), WEATHER["parameters"])
+        jsonschema.validate(json.loads(call.arguments), WEATHER_TOOL["parameters"])
         kinds = [event.type for event in events]
         assert "response.function_call_arguments.done" in kinds
         assert "response.output_audio.delta" not in kinds
@@ -143,7 +132,7 @@ async def test_a_typed_question_gets_a_text_answer_and_out_of_band_leaves_histor
 
 async def test_bad_schemas_and_unknown_call_ids_get_clear_errors(server: ServerProcess) -> None:
     async with client_for(server).realtime.connect(model="gpt-realtime") as connection:
-        broken = {**WEATHER, "parameters": {"type": "object", "required": "city"}}
+        broken = {**WEATHER_TOOL, "parameters": {"type": "object", "required": "city"}}
         await connection.session.update(session={"type": "realtime", "tools": [broken]})
         error = (await next_of(connection, "error")).error
         assert error.code == "invalid_tool_schema" and "required" in error.message

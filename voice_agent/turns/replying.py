@@ -149,12 +149,7 @@ class ReplyRunner:
     async def _call(self, response: Response, call: FunctionCall) -> None:
         """A function call: its own output item, done at once (its arguments come whole)."""
         item = Item("assistant", None, status="in_progress", call=call)
-        response.output.append(item)
-        index = response.index(item)
-        await self._emit(server_events.output_item_added(response.id, item.to_wire(), index))
-        if response.in_conversation:
-            previous = self.conversation.add(item)
-            await self._emit(server_events.item_created(item.to_wire(), previous))
+        index = await self._add_output(response, item)
         ids = (response.id, item.id, call.call_id)
         await self._emit(server_events.arguments_delta(*ids, call.arguments, index))
         await self._emit(server_events.arguments_done(*ids, call.name, call.arguments, index))
@@ -177,14 +172,20 @@ class ReplyRunner:
             return
         response.opened = True
         item = response.item
+        index = await self._add_output(response, item)
+        kind: PartKind = "audio" if response.spoken else "text"
+        await self._emit(server_events.content_part_added(response.id, item.id, index, kind))
+
+    async def _add_output(self, response: Response, item: Item) -> int:
+        """Announce a new output item of `response` (and put it in the conversation, unless
+        the response is out of band); its output index."""
         response.output.append(item)
         index = response.index(item)
         await self._emit(server_events.output_item_added(response.id, item.to_wire(), index))
         if response.in_conversation:
             previous = self.conversation.add(item)
             await self._emit(server_events.item_created(item.to_wire(), previous))
-        kind: PartKind = "audio" if response.spoken else "text"
-        await self._emit(server_events.content_part_added(response.id, item.id, index, kind))
+        return index
 
     async def _speak(self, response: Response, piece: ReplyAudio, out: AudioFormat) -> None:
         item = response.item
