@@ -19,6 +19,7 @@ from tests.realtime_client import text_item
 from voice_agent.engines.base import (
     EngineError,
     EngineEvent,
+    FunctionTool,
     ReplyAudio,
     ReplyStarted,
     ReplyText,
@@ -115,7 +116,7 @@ class Harness:
         audio_sink: AudioSink | None = None,
         end_of_turn: EndOfTurn | None = None,
         early_reply_ms: int = 200,
-        server_functions: dict[str, ServerFunction] | None = None,
+        server_functions: dict[str, tuple[FunctionTool, ServerFunction]] | None = None,
     ):
         self.events: list[dict[str, Any]] = []
         self._changed = asyncio.Event()

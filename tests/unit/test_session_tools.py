@@ -36,9 +36,10 @@ class CallingEngine(ScriptedEngine):
             for index, tool in enumerate(allowed):
                 yield FunctionCall(f"call_{index}", tool.name, json.dumps({"city": "Paris"}))
             return
-        if not turn.speak:
-            for text in CLAUSES:
-                yield ReplyText(text)
+        if not turn.speak:  # text as an LLM streams it: pieces of words, spaces in them
+            written = " ".join(CLAUSES)
+            for start in range(0, len(written), 4):
+                yield ReplyText(written[start : start + 4])
             return
         for text in CLAUSES:
             yield self.clause(text)
@@ -114,7 +115,8 @@ async def test_text_modality_streams_text_and_no_audio() -> None:
         done = await h.until("response.done")
         assert done["response"]["output_modalities"] == ["text"]
         text = " ".join(CLAUSES)
-        assert h.of_type("response.output_text.delta")[0]["delta"] == CLAUSES[0]
+        deltas = [event["delta"] for event in h.of_type("response.output_text.delta")]
+        assert deltas[:2] == ["Firs", "t cl"] and "".join(deltas) == text
         assert h.of_type("response.output_text.done")[0]["text"] == text
         assert done["response"]["output"][0]["content"] == [{"type": "output_text", "text": text}]
         assert not any("audio" in kind for kind in h.types() if kind.startswith("response."))
@@ -201,7 +203,7 @@ async def test_the_server_answers_calls_of_its_own_functions_and_replies() -> No
     from voice_agent.turns.server_tools import CLOCK, server_time
 
     config = SessionConfig(engine="cascade", tools=(CLOCK,))
-    h = Harness(CallingEngine(), config, server_functions={CLOCK.name: server_time})
+    h = Harness(CallingEngine(), config, server_functions={CLOCK.name: (CLOCK, server_time)})
     try:
         await h.send(text_item("What time is it?"))
         await h.send({"type": "response.create", "response": {"tool_choice": "required"}})
@@ -214,5 +216,47 @@ async def test_the_server_answers_calls_of_its_own_functions_and_replies() -> No
         second = await h.until("response.done", count=2)  # asked for by the server itself
         assert second["response"]["output"][0]["type"] == "message"
         assert h.engine.turns[1].history[-1].role == "tool"
+    finally:
+        await h.close()
+
+
+class AlwaysCallingEngine(ScriptedEngine):
+    """A model that calls whatever it is offered, even after a result."""
+
+    async def respond(self, turn: Turn) -> AsyncIterator[EngineEvent]:
+        self.turns.append(turn)
+        yield ReplyStarted()
+        for index, tool in enumerate(turn.tools):
+            yield FunctionCall(f"call_{len(self.turns)}_{index}", tool.name, "{}")
+
+
+async def test_server_functions_are_answered_a_bounded_number_of_times_and_only_their_own() -> None:
+    from voice_agent.engines.base import FunctionTool
+    from voice_agent.turns.server_tools import CLOCK, MAX_SERVER_ROUNDS, server_time
+
+    functions = {CLOCK.name: (CLOCK, server_time)}
+    h = Harness(AlwaysCallingEngine(), SessionConfig(tools=(CLOCK,)), server_functions=functions)
+    try:
+        await h.text_turn("What time is it?")
+        await h.until("response.done", count=1 + MAX_SERVER_ROUNDS)
+        await h.send(text_item("Still there?"))  # the session is not stuck in a loop
+        assert h.session.response is None
+        assert len(h.engine.turns) == 1 + MAX_SERVER_ROUNDS
+        assert all(turn.tool_choice.mode == "auto" for turn in h.engine.turns[1:])
+    finally:
+        await h.close()
+    # A client's own function of the same name is the client's to answer.
+    mine = FunctionTool(CLOCK.name, "The client's clock.")
+    h = Harness(AlwaysCallingEngine(), SessionConfig(tools=(mine,)), server_functions=functions)
+    try:
+        await h.text_turn("What time is it?")
+        done = await h.until("response.done")
+        assert done["response"]["output"][0]["type"] == "function_call"
+        assert h.session.response is None and len(h.engine.turns) == 1
+        assert not [
+            e
+            for e in h.of_type("conversation.item.created")
+            if e["item"]["type"] == "function_call_output"
+        ]
     finally:
         await h.close()

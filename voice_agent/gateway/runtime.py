@@ -80,7 +80,7 @@ class Runtime:
             audio_sink=audio_sink,
             end_of_turn=self.end_of_turn,
             turn_worker=self.turn_worker,
-            server_functions={name: run for name, (_, run) in demo.items()},
+            server_functions=dict(demo),
         )
         self.sessions.add(session)
         self.sessions_total += 1

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
 
 DEFAULT_MAX_TOKENS = 120  # a spoken reply; a long one is a monologue nobody waits for
+CALL_MAX_TOKENS = 256  # a function call's JSON, unless the client sets max_output_tokens
 
 
 NO_TOOLS: tuple[FunctionTool, ...] = ()
@@ -101,7 +102,7 @@ class LlamaCppLLM:
         self,
         messages: list[Message],
         temperature: float,
-        max_tokens: int,
+        max_tokens: int | None,
         stop: threading.Event,
         tools: tuple[FunctionTool, ...],
         choice: ToolChoice,
@@ -110,9 +111,10 @@ class LlamaCppLLM:
         if allowed and choice.mode == "auto":
             allowed = self._needed(messages, allowed)
         if allowed:
-            yield from self._calls(messages, max_tokens, allowed)
+            yield from self._calls(messages, max_tokens or CALL_MAX_TOKENS, allowed, stop)
             return
-        chunks = self._complete(tool_calls.llama_messages(messages), temperature, max_tokens)
+        limit = max_tokens or DEFAULT_MAX_TOKENS
+        chunks = self._complete(tool_calls.llama_messages(messages), temperature, limit)
         for chunk in chunks:
             if stop.is_set():
                 return
@@ -141,15 +143,29 @@ class LlamaCppLLM:
         return cast("Iterator[CreateChatCompletionStreamResponse]", chunks)  # stream=True
 
     def _written(
-        self, messages: list[dict[str, str]], max_tokens: int, schema: dict[str, Any]
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        schema: dict[str, Any],
+        stop: threading.Event,
     ) -> str:
-        """What the LLM writes greedily under the grammar of a JSON schema."""
+        """What the LLM writes greedily under the grammar of a JSON schema ('' if stopped)."""
         from llama_cpp import LlamaGrammar
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-        grammar = LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), verbose=False)
-        chunks = self._complete(messages, 0.0, max_tokens, grammar)
-        return "".join(str(chunk["choices"][0]["delta"].get("content") or "") for chunk in chunks)
+        try:
+            grammar = LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(schema)), False)
+        except Exception as exc:  # a schema feature llama.cpp's grammars do not cover
+            raise EngineError(
+                "tool_schema_unsupported",
+                f"the embedded LLM cannot be held to this function schema: {exc}",
+            ) from None
+        written = []
+        for chunk in self._complete(messages, 0.0, max_tokens, grammar):
+            if stop.is_set():
+                return ""
+            written.append(str(chunk["choices"][0]["delta"].get("content") or ""))
+        return "".join(written)
 
     def _needed(
         self, messages: list[Message], tools: tuple[FunctionTool, ...]
@@ -160,13 +176,18 @@ class LlamaCppLLM:
         return self._router.needed(messages[-1].text, tools)
 
     def _calls(
-        self, messages: list[Message], max_tokens: int, tools: tuple[FunctionTool, ...]
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        tools: tuple[FunctionTool, ...],
+        stop: threading.Event,
     ) -> Iterator[FunctionCall]:
         wire = tool_calls.llama_messages(messages)
         if wire and wire[0]["role"] == "system":
             wire[0] = {**wire[0], "content": wire[0]["content"] + tool_calls.tools_prompt(tools)}
-        written = self._written(wire, max(max_tokens, 200), tool_calls.call_schema(tools))
-        yield tool_calls.call_from_json(written, tools)
+        written = self._written(wire, max_tokens, tool_calls.call_schema(tools), stop)
+        if written:
+            yield tool_calls.call_from_json(written, tools)
 
     def _fit(self, wire: list[dict[str, str]]) -> list[dict[str, str]]:
         """Drop the oldest turns (keeping the system prompt) until the prompt fits."""
@@ -187,9 +208,8 @@ class LlamaCppLLM:
         tools: tuple[FunctionTool, ...] = NO_TOOLS,
         tool_choice: ToolChoice = AUTO,
     ) -> AsyncGenerator[str | FunctionCall, None]:
-        limit = max_tokens or DEFAULT_MAX_TOKENS
         async for delta in self._worker.stream(
-            lambda stop: self._generate(messages, temperature, limit, stop, tools, tool_choice)
+            lambda stop: self._generate(messages, temperature, max_tokens, stop, tools, tool_choice)
         ):
             yield delta
 

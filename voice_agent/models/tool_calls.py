@@ -116,23 +116,47 @@ def check_arguments(tools: tuple[FunctionTool, ...], name: str, arguments: str) 
         raise EngineError("invalid_function_call", f"the LLM called an unknown function {name!r}")
     try:
         jsonschema.validate(json.loads(arguments), tool.parameters)
-    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
-        message = (
-            exc.msg
-            if isinstance(exc, json.JSONDecodeError)
-            else f"{exc.json_path.removeprefix('$.')}: {exc.message}"
-        )
-        raise EngineError(
-            "invalid_function_call",
-            f"the LLM's arguments for {name!r} do not fit its schema: {message}",
-        ) from None
+    except json.JSONDecodeError as exc:
+        message = exc.msg
+    except jsonschema.ValidationError as exc:
+        message = f"{exc.json_path.removeprefix('$.')}: {exc.message}"
+    except Exception as exc:  # e.g. a $ref the schema cannot resolve
+        message = f"the schema cannot be applied ({exc})"
+    else:
+        return
+    raise EngineError(
+        "invalid_function_call",
+        f"the LLM's arguments for {name!r} do not fit its schema: {message}",
+    )
+
+
+def paired(messages: list[Message]) -> list[Message]:
+    """The messages with the results of each run of calls right after it (in call order),
+    and calls nobody answered (a cancelled response, a client still working) and results of
+    calls not shown left out: a chat API refuses a call not followed by its result."""
+    results = {m.call_id: m for m in messages if m.role == "tool" and m.call_id}
+    out: list[Message] = []
+    index = 0
+    while index < len(messages):
+        calls = []
+        while index < len(messages) and messages[index].call is not None:
+            calls.append(messages[index])
+            index += 1
+        if calls:  # the calls of one response
+            answered = [m for m in calls if m.call and m.call.call_id in results]
+            out += answered + [results[m.call.call_id] for m in answered if m.call]
+            continue
+        if messages[index].role != "tool":
+            out.append(messages[index])
+        index += 1
+    return out
 
 
 def llama_messages(messages: list[Message]) -> list[dict[str, str]]:
     """Chat messages for the embedded LLM: a call is written as the JSON it would write, a
     result as a 'tool' message (SmolLM2 answered from it best in that role)."""
     wire = []
-    for message in messages:
+    for message in paired(messages):
         if message.call is not None:
             call = {"name": message.call.name, "arguments": json.loads(message.call.arguments)}
             wire.append({"role": "assistant", "content": json.dumps(call)})
@@ -144,7 +168,7 @@ def llama_messages(messages: list[Message]) -> list[dict[str, str]]:
 def openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
     """Chat messages in OpenAI's `/chat/completions` shape, calls and results included."""
     wire: list[dict[str, Any]] = []
-    for message in messages:
+    for message in paired(messages):
         if message.call is not None:
             call = message.call
             entry = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,12 @@ def parse_item(spec: Any, param: str = "item") -> ItemSpec:
     kind = spec.get("type", "message")
     if kind == "function_call_output":
         call_id = _string(spec, "call_id", param)
-        return ItemSpec(kind, "tool", _string(spec, "output", param), requested_id, call_id)
+        output = spec.get("output", "")
+        if not isinstance(output, str):
+            raise ProtocolError(
+                "invalid_value", f"'{param}.output' must be a string", f"{param}.output"
+            )
+        return ItemSpec(kind, "tool", output, requested_id, call_id)
     if kind == "function_call":
         arguments = spec.get("arguments", "{}")
         if not isinstance(arguments, str) or not _is_json_object(arguments):
@@ -80,15 +86,13 @@ def parse_item(spec: Any, param: str = "item") -> ItemSpec:
                 f"'{param}.arguments' must be a JSON object as a string",
                 f"{param}.arguments",
             )
-        return ItemSpec(
-            kind,
-            "assistant",
-            "",
-            requested_id,
-            _string(spec, "call_id", param),
-            _string(spec, "name", param),
-            arguments,
-        )
+        call_id = spec.get("call_id") or "call_" + secrets.token_hex(8)  # optional in GA
+        if not isinstance(call_id, str):
+            raise ProtocolError(
+                "invalid_value", f"'{param}.call_id' must be a string", f"{param}.call_id"
+            )
+        name = _string(spec, "name", param)
+        return ItemSpec(kind, "assistant", "", requested_id, call_id, name, arguments)
     if kind != "message":
         raise ProtocolError(
             "invalid_value",

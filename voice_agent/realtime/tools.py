@@ -57,15 +57,47 @@ def _parse_tool(spec: Any, param: str) -> FunctionTool:
             f"{param}.parameters",
         )
     try:
-        jsonschema.validators.validator_for(parameters).check_schema(parameters)
+        validator = jsonschema.validators.validator_for(parameters)
+        validator.check_schema(parameters)
+        _check_refs(parameters, parameters)
     except jsonschema.SchemaError as exc:
         where = "/".join(str(part) for part in exc.path) or "the top"
-        raise ProtocolError(
-            "invalid_tool_schema",
-            f"'{param}.parameters' is not a valid JSON schema (at {where}): {exc.message}",
-            f"{param}.parameters",
-        ) from None
-    return FunctionTool(name, description, parameters)
+        problem = f"(at {where}): {exc.message}"
+    except Exception as exc:  # a $schema that is not a URI string, a $ref to nowhere...
+        problem = f"({type(exc).__name__}: {exc})"
+    else:
+        return FunctionTool(name, description, parameters)
+    raise ProtocolError(
+        "invalid_tool_schema",
+        f"'{param}.parameters' is not a valid JSON schema {problem}",
+        f"{param}.parameters",
+    )
+
+
+def _check_refs(node: Any, root: dict[str, Any]) -> None:
+    """Every `$ref` points inside the schema: nothing is fetched, and a call's arguments
+    must be checkable against it."""
+    if isinstance(node, list):
+        for child in node:
+            _check_refs(child, root)
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if ref is not None:
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise ValueError(f"$ref {ref!r} is not a reference inside the schema ('#/...')")
+        target: Any = root
+        for part in filter(None, ref[1:].split("/")):
+            key = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+                target = target[int(key)]
+            elif isinstance(target, dict) and key in target:
+                target = target[key]
+            else:
+                raise ValueError(f"$ref {ref!r} points at nothing in the schema")
+    for key, child in node.items():
+        if key not in ("const", "enum", "default", "examples"):  # values, not schemas
+            _check_refs(child, root)
 
 
 def parse_tool_choice(value: Any, tools: tuple[FunctionTool, ...], param: str) -> ToolChoice:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from voice_agent.engines.base import HistoryItem, Turn
+from voice_agent.engines.base import HistoryItem, ToolChoice, Turn
 from voice_agent.realtime.client_events import UNSET, ResponseOptions
 from voice_agent.realtime.protocol import ProtocolError, SessionConfig
 from voice_agent.turns.conversation import Conversation, Item
@@ -40,18 +40,24 @@ def turn_for(
         if options.max_output_tokens is UNSET
         else (options.max_output_tokens)
     )
+    tools = config.tools if options.tools is None else options.tools
+    choice = options.tool_choice or config.tool_choice
+    if choice.mode == "function" and not choice.allowed(tools):
+        choice = ToolChoice("auto")  # the session's named function is not among these tools
     return Turn(
         history=history,
         instructions=options.instructions or config.instructions,
         temperature=config.temperature,
         max_output_tokens=limit,
-        tools=config.tools if options.tools is None else options.tools,
-        tool_choice=options.tool_choice or config.tool_choice,
+        tools=tools,
+        tool_choice=choice,
         speak=(options.output_modalities or config.output_modalities) == ("audio",),
     )
 
 
 def response_for(turn: Turn, options: ResponseOptions) -> Response:
-    response = Response(in_conversation=options.in_conversation, metadata=options.metadata)
+    response = Response(
+        in_conversation=options.in_conversation, metadata=options.metadata, tools=turn.tools
+    )
     response.item.spoken = turn.speak
     return response

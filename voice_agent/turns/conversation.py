@@ -106,8 +106,10 @@ class Item:
     def to_wire(self) -> dict[str, Any]:
         if self.call is not None:
             call = self.call
+            # As OpenAI's: a call in progress shows no arguments; its delta events bring them.
+            arguments = call.arguments if self.status == "completed" else ""
             return server_events.function_call_item(
-                self.id, self.status, call.call_id, call.name, call.arguments
+                self.id, self.status, call.call_id, call.name, arguments
             )
         if self.role == "tool":
             return server_events.function_output_item(self.id, self.call_id or "", self.text or "")

@@ -128,8 +128,9 @@ class ReplyRunner:
             await self._write(response, event.delta)
         elif isinstance(event, ReplyAudio):
             if not response.spoken:  # a text-only reply: the words, not the sound
-                if event.text:
-                    await self._write(response, event.text)
+                if event.text:  # each piece's text is whole words, without the space between
+                    spaced = " " + event.text if response.item.unspoken else event.text
+                    await self._write(response, spaced)
                 return
             await self._open(response)
             await self._speak(response, event, out)
@@ -140,8 +141,6 @@ class ReplyRunner:
         """Reply text: the transcript of audio to come, or a text-only reply's text."""
         await self._open(response)
         item = response.item
-        if not response.spoken and item.unspoken and not delta.startswith(" "):
-            delta = " " + delta  # words from audio pieces come without their spaces
         item.unspoken += delta
         build = server_events.transcript_delta if response.spoken else server_events.text_delta
         await self._emit(build(response.id, item.id, delta, response.index(item)))
@@ -149,7 +148,7 @@ class ReplyRunner:
     async def _call(self, response: Response, call: FunctionCall) -> None:
         """A function call: its own output item, done at once (its arguments come whole)."""
         item = Item("assistant", None, status="in_progress", call=call)
-        index = await self._add_output(response, item)
+        index = await self._add_output(response, item)  # arguments "" until they are done
         ids = (response.id, item.id, call.call_id)
         await self._emit(server_events.arguments_delta(*ids, call.arguments, index))
         await self._emit(server_events.arguments_done(*ids, call.name, call.arguments, index))
@@ -223,7 +222,8 @@ class ReplyRunner:
             elif status == "completed":
                 item.text = item.spoken_text()
                 item.status = "completed"
-                self._playing_out = response  # its tail may still be playing from the sink
+                if response.in_conversation:  # its tail may still be playing from the sink
+                    self._playing_out = response
             else:  # cancelled or failed: keep what was sent
                 item.cut(response.sent_ms)
                 item.status = "incomplete"
@@ -249,4 +249,5 @@ class ReplyRunner:
         if not item.segments and not text:
             self.conversation.remove(item.id)  # nothing was heard: keep no empty turn
             response.opened = False
-            response.output.remove(item)
+            if item is response.output[-1]:  # a call after it keeps its output_index
+                response.output.remove(item)

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from voice_agent.engines.base import FunctionTool
 from voice_agent.realtime import server_events
 from voice_agent.realtime.protocol import new_id
 from voice_agent.turns.conversation import Item
@@ -73,6 +74,7 @@ class Response:
     output: list[Item] = field(default_factory=list)  # its items, in output_index order
     in_conversation: bool = True  # False: out of band, its items stay out of the history
     metadata: dict[str, str] | None = None
+    tools: tuple[FunctionTool, ...] = ()  # the functions it was offered
 
     @property
     def spoken(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from voice_agent import audio
-from voice_agent.engines.base import Engine, EngineEvent, HistoryItem, Turn
+from voice_agent.engines.base import Engine, EngineEvent, FunctionTool, HistoryItem, Turn
 from voice_agent.models.vad import SpeechEdge, SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime import client_events, server_events
@@ -41,7 +41,7 @@ from voice_agent.turns.output import AudioSink, Emit, ReplyOutput
 from voice_agent.turns.replying import ReplyRunner
 from voice_agent.turns.response import Response
 from voice_agent.turns.semantic import FIRST_CHECK_MS, EndOfTurn, required_probability
-from voice_agent.turns.server_tools import ServerFunction, answer_calls
+from voice_agent.turns.server_tools import ServerFunction, ServerFunctions
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Session:
         clock: Clock | None = None,
         end_of_turn: EndOfTurn | None = None,
         turn_worker: ModelWorker | None = None,
-        server_functions: dict[str, ServerFunction] | None = None,
+        server_functions: dict[str, tuple[FunctionTool, ServerFunction]] | None = None,
     ) -> None:
         self.engines = engines
         # semantic_vad's end-of-turn model and the worker it runs in (it takes ~0.1 s of a
@@ -83,8 +83,13 @@ class Session:
             emit, self.clock, self.limits.output_lead_ms, self.limits.output_chunk_ms, audio_sink
         )
         self._replies = ReplyRunner(self.conversation, self._output, emit, self.clock)
-        self._server_functions = server_functions or {}
-        self._replies.after = self._run_server_functions
+        self._replies.after = ServerFunctions(
+            server_functions or {},
+            self.conversation,
+            emit,
+            lambda: self._closed or self._input.detector.speaking,
+            self._start_response,
+        ).after
         self._vad_worker = vad_worker
         self._input = InputAudio(vad_model, self.config)
         self._input.detector.pause_ms = self._pause_ms()
@@ -147,6 +152,7 @@ class Session:
                 "turn_detection.type",
             )
         self.config = self._with_engine_settings(replace(new, id=old.id))
+        await self._discard_early()  # begun with the old settings
         self._input.configure(self.config)
         self._input.detector.pause_ms = self._pause_ms()
         await self._emit(self._session_event("session.updated"))
@@ -323,9 +329,11 @@ class Session:
     async def _on_conversation_item_truncate(self, event: dict[str, Any]) -> None:
         truncate = client_events.parse_truncate(event)
         item = self.conversation.get(truncate.item_id)
-        if item is None or item.role != "assistant":
+        if item is None or item.role != "assistant" or item.call or not item.spoken:
             raise ProtocolError(
-                "item_not_found", f"no assistant item with id {truncate.item_id!r}", "item_id"
+                "item_not_found",
+                f"no assistant audio item with id {truncate.item_id!r}",
+                "item_id",
             )
         response = self.response
         if response is not None and response.item is item:
@@ -389,17 +397,6 @@ class Session:
         else:
             events = self.engine.respond(turn)
         await self._replies.start(response, events, self.config.output_format)
-
-    async def _run_server_functions(self, response: Response) -> None:
-        """Answer the calls of the server's own functions in `response`, then reply."""
-        if not response.in_conversation or self._closed:
-            return
-        results = answer_calls(response.output, self._server_functions)
-        for result in results:
-            previous = self.conversation.add(result)
-            await self._emit(server_events.item_created(result.to_wire(), previous))
-        if results:
-            await self._start_response()
 
     def _turn(self, history: tuple[HistoryItem, ...]) -> Turn:
         """A turn for the engine, with this session's settings."""
