@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from voice_agent.audio.wavfile import read_wav, write_wav
+from voice_agent.codec.checkpoint import load_codec
 from voice_agent.codec.evaluate import main as evaluate
 from voice_agent.codec.evaluate import stream_through
-from voice_agent.codec.model import load_codec
 
 ROLE_METRICS = {
     "items",

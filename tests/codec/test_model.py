@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from voice_agent.codec.model import (
-    Codec,
-    CodecConfig,
-    load_codec,
-    num_parameters,
-    preset,
-    save_checkpoint,
-)
+from voice_agent.codec.checkpoint import load_codec, save_checkpoint
+from voice_agent.codec.model import Codec, CodecConfig, num_parameters, preset
 
 
 def initialised(name: str, speech: np.ndarray) -> Codec:

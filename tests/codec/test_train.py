@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from tests.codec.conftest import tiny_train_args as train_args
+from voice_agent.codec.checkpoint import load_codec
 from voice_agent.codec.cli import add_codec_commands, run_codec_command
-from voice_agent.codec.model import load_codec
 from voice_agent.codec.train import main
 
 

@@ -24,9 +24,10 @@ import torch
 
 from voice_agent.audio import resample
 from voice_agent.audio.wavfile import write_wav
+from voice_agent.codec.checkpoint import load_codec
 from voice_agent.codec.data import AudioItem, find_items, split_items
 from voice_agent.codec.losses import MultiScaleMelLoss
-from voice_agent.codec.model import Codec, load_codec, num_parameters
+from voice_agent.codec.model import Codec, num_parameters
 from voice_agent.codec.options import HelpFormatter, add_eval_arguments
 from voice_agent.evaluation import normalize_words, word_error_rate
 
