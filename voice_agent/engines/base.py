@@ -41,6 +41,14 @@ class ToolChoice:
             return tuple(tool for tool in tools if tool.name == self.name)
         return tools
 
+    def forces(self, tools: tuple[FunctionTool, ...]) -> bool:
+        """The model must call one of `tools` (a response may not answer in words)."""
+        return self.mode in ("required", "function") and bool(self.allowed(tools))
+
+    def within(self, tools: tuple[FunctionTool, ...]) -> ToolChoice:
+        """This choice for `tools`: 'auto' if it names a function they do not hold."""
+        return AUTO if self.mode == "function" and not self.allowed(tools) else self
+
     def to_wire(self) -> str | dict[str, str]:
         if self.mode == "function":
             return {"type": "function", "name": self.name or ""}
@@ -103,7 +111,7 @@ class Turn:
     max_output_tokens: int | None = None
     seed: int | None = None  # fixed sampling noise (the distillation data); None: fresh
     tools: tuple[FunctionTool, ...] = ()
-    tool_choice: ToolChoice = field(default_factory=ToolChoice)
+    tool_choice: ToolChoice = AUTO
     speak: bool = True  # False: text only (`output_modalities: ["text"]`), no audio wanted
 
     @property

@@ -51,7 +51,7 @@ class DirectEngine:
 
     def _turn(self, turn: Turn, stop: Event) -> Iterator[EngineEvent]:
         """Blocking, in the worker: hear every untranscribed speech item, then answer."""
-        if turn.tool_choice.mode in ("required", "function") and turn.tools:
+        if turn.tool_choice.forces(turn.tools):
             raise EngineError(
                 "tools_unsupported",
                 "the direct engine cannot call functions; use the cascade engine "

@@ -79,11 +79,11 @@ async def reply(
 ) -> AsyncGenerator[str | FunctionCall, None]:
     """`reply_text`, or the functions the LLM calls when `tools` are offered."""
     asks = history[-1].text if history and history[-1].role == "user" else ""
-    must_call = tool_choice.mode in ("required", "function") and tools
-    if calculator and not must_call and (worked := worked_sum(asks)):
+    if calculator and not tool_choice.forces(tools) and (worked := worked_sum(asks)):
         yield worked
         return
     messages = [Message("system", instructions), *history]
+    # Without tools, the three-argument call every ChatLLM has taken (and a test's fake takes).
     stream = (
         llm.stream(messages, temperature, max_tokens, tools, tool_choice)
         if tools

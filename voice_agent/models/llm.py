@@ -114,13 +114,10 @@ class LlamaCppLLM:
             yield from self._calls(messages, max_tokens or CALL_MAX_TOKENS, allowed, stop)
             return
         limit = max_tokens or DEFAULT_MAX_TOKENS
-        chunks = self._complete(tool_calls.llama_messages(messages), temperature, limit)
-        for chunk in chunks:
+        for delta in self._complete(tool_calls.llama_messages(messages), temperature, limit):
             if stop.is_set():
                 return
-            delta = chunk["choices"][0]["delta"].get("content")
-            if isinstance(delta, str) and delta:
-                yield delta
+            yield delta
 
     def _complete(
         self,
@@ -128,7 +125,8 @@ class LlamaCppLLM:
         temperature: float,
         max_tokens: int,
         grammar: LlamaGrammar | None = None,
-    ) -> Iterator[CreateChatCompletionStreamResponse]:
+    ) -> Iterator[str]:
+        """The text deltas of one streamed chat completion."""
         chunks = self._llama.create_chat_completion(
             messages=cast("list[ChatCompletionRequestMessage]", self._fit(messages)),
             stream=True,
@@ -140,7 +138,10 @@ class LlamaCppLLM:
             min_p=self.config.min_p,
             grammar=grammar or self._grammar,
         )
-        return cast("Iterator[CreateChatCompletionStreamResponse]", chunks)  # stream=True
+        for chunk in cast("Iterator[CreateChatCompletionStreamResponse]", chunks):  # stream=True
+            delta = chunk["choices"][0]["delta"].get("content")
+            if isinstance(delta, str) and delta:
+                yield delta
 
     def _written(
         self,
@@ -161,10 +162,10 @@ class LlamaCppLLM:
                 f"the embedded LLM cannot be held to this function schema: {exc}",
             ) from None
         written = []
-        for chunk in self._complete(messages, 0.0, max_tokens, grammar):
+        for delta in self._complete(messages, 0.0, max_tokens, grammar):
             if stop.is_set():
                 return ""
-            written.append(str(chunk["choices"][0]["delta"].get("content") or ""))
+            written.append(delta)
         return "".join(written)
 
     def _needed(
@@ -281,15 +282,10 @@ class OpenAIChatLLM:
         }
         if tools:
             body["tools"] = tool_calls.openai_tools(tools)
-            choice = tool_choice.to_wire()
-            body["tool_choice"] = (
-                {"type": "function", "function": {"name": tool_choice.name}}
-                if isinstance(choice, dict)
-                else choice
-            )
-        streamed = tool_calls.StreamedCalls()
+            body["tool_choice"] = tool_calls.openai_tool_choice(tool_choice)
         if self._seed is not None:
             body["seed"] = self._seed
+        streamed = tool_calls.StreamedCalls()
         try:
             async with self._session().post(url, json=body) as response:
                 if response.status != 200:

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import numpy as np
 
-from voice_agent.engines.base import EngineError, FunctionCall, FunctionTool, Message
+from voice_agent.engines.base import EngineError, FunctionCall, FunctionTool, Message, ToolChoice
 
 
 def new_call_id() -> str:
@@ -199,6 +199,12 @@ def openai_tools(tools: tuple[FunctionTool, ...]) -> list[dict[str, Any]]:
         }
         for tool in tools
     ]
+
+
+def openai_tool_choice(choice: ToolChoice) -> str | dict[str, Any]:
+    if choice.mode == "function":
+        return {"type": "function", "function": {"name": choice.name}}
+    return choice.mode
 
 
 class StreamedCalls:

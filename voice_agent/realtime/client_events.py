@@ -6,13 +6,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from voice_agent.engines.base import FunctionTool, ToolChoice
-from voice_agent.realtime.protocol import CLIENT_ALIASES, CLIENT_EVENTS, ProtocolError
-from voice_agent.realtime.tools import parse_modalities, parse_tool_choice, parse_tools
+from voice_agent.realtime.protocol import CLIENT_ALIASES, CLIENT_EVENTS, ProtocolError, new_id
+from voice_agent.realtime.tools import (
+    parse_modalities,
+    parse_token_limit,
+    parse_tool_choice,
+    parse_tools,
+)
 
 
 def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
@@ -86,7 +90,7 @@ def parse_item(spec: Any, param: str = "item") -> ItemSpec:
                 f"'{param}.arguments' must be a JSON object as a string",
                 f"{param}.arguments",
             )
-        call_id = spec.get("call_id") or "call_" + secrets.token_hex(8)  # optional in GA
+        call_id = spec.get("call_id") or new_id("call")  # optional in GA
         if not isinstance(call_id, str):
             raise ProtocolError(
                 "invalid_value", f"'{param}.call_id' must be a string", f"{param}.call_id"
@@ -200,7 +204,7 @@ def parse_response_create(
     limit = UNSET
     for key in ("max_output_tokens", "max_response_output_tokens"):
         if key in options:
-            limit = _token_limit(options[key], f"response.{key}")
+            limit = parse_token_limit(options[key], f"response.{key}")
     modalities = None
     for key in ("output_modalities", "modalities"):
         if key in options:
@@ -222,14 +226,6 @@ def parse_response_create(
         _input(options["input"]) if "input" in options else None,
         conversation == "auto",
     )
-
-
-def _token_limit(value: Any, param: str) -> int | None:
-    if value == "inf":
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4096:
-        raise ProtocolError("invalid_value", f"'{param}' must be in [1, 4096] or 'inf'", param)
-    return value
 
 
 def _metadata(value: Any) -> dict[str, str] | None:

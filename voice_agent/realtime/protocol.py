@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from voice_agent.engines.base import FunctionTool, ToolChoice
+from voice_agent.engines.base import AUTO, FunctionTool, ToolChoice
 from voice_agent.models.vad import DEFAULT_SILENCE_MS, DEFAULT_THRESHOLD
 
 # Client event names: beta aliases -> GA names.
@@ -162,7 +162,7 @@ class SessionConfig:
     max_output_tokens: int | None = None
     transcription_model: str | None = None  # the engine's, if it transcribes the user
     tools: tuple[FunctionTool, ...] = ()
-    tool_choice: ToolChoice = field(default_factory=ToolChoice)
+    tool_choice: ToolChoice = AUTO
     output_modalities: tuple[str, ...] = ("audio",)  # or ("text",): no audio at all
 
     @property

@@ -16,7 +16,12 @@ from voice_agent.realtime.protocol import (
     SessionConfig,
     TurnDetection,
 )
-from voice_agent.realtime.tools import parse_modalities, parse_tool_choice, parse_tools
+from voice_agent.realtime.tools import (
+    parse_modalities,
+    parse_token_limit,
+    parse_tool_choice,
+    parse_tools,
+)
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], param: str) -> Any:
@@ -137,20 +142,9 @@ def apply_session_update(
                 "invalid_value", "session.temperature must be in [0, 2]", "session.temperature"
             )
         changes["temperature"] = float(temperature)
-    for key in ("max_output_tokens", "max_response_output_tokens"):
+    for key in ("max_output_tokens", "max_response_output_tokens"):  # GA, beta
         if key in update:
-            limit = update[key]
-            if limit == "inf":
-                changes["max_output_tokens"] = None
-            else:
-                _expect(limit, int, f"session.{key}")
-                if not 1 <= limit <= 4096:
-                    raise ProtocolError(
-                        "invalid_value",
-                        f"session.{key} must be in [1, 4096] or 'inf'",
-                        f"session.{key}",
-                    )
-                changes["max_output_tokens"] = limit
+            changes["max_output_tokens"] = parse_token_limit(update[key], f"session.{key}")
 
     tools = config.tools
     if "tools" in update:
@@ -159,8 +153,8 @@ def apply_session_update(
         changes["tool_choice"] = parse_tool_choice(
             update["tool_choice"], tools, "session.tool_choice"
         )
-    elif config.tool_choice.mode == "function" and not config.tool_choice.allowed(tools):
-        changes["tool_choice"] = replace(config.tool_choice, mode="auto", name=None)
+    else:
+        changes["tool_choice"] = config.tool_choice.within(tools)
     for key in ("output_modalities", "modalities"):  # GA, beta
         if key in update:
             changes["output_modalities"] = parse_modalities(update[key], f"session.{key}")

@@ -1,5 +1,5 @@
-"""Sans-I/O parsing of function calling's client fields: `tools`, `tool_choice` and
-`output_modalities`, as `session.update` and `response.create` carry them."""
+"""Sans-I/O parsing of the reply settings both `session.update` and `response.create` carry:
+`tools`, `tool_choice`, `output_modalities` and `max_output_tokens`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from voice_agent.realtime.protocol import ProtocolError
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_TOOLS = 128
 TOOL_CHOICES = ("auto", "none", "required")
-MODALITIES = (("audio",), ("text",))
 
 
 def parse_tools(value: Any, param: str) -> tuple[FunctionTool, ...]:
@@ -125,6 +124,15 @@ def parse_tool_choice(value: Any, tools: tuple[FunctionTool, ...], param: str) -
             "invalid_value", f"'{param}' names {name!r}, which is not among the tools", param
         )
     return ToolChoice("function", name)
+
+
+def parse_token_limit(value: Any, param: str) -> int | None:
+    """A reply's token limit: 1 to 4096, or 'inf' (None)."""
+    if value == "inf":
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4096:
+        raise ProtocolError("invalid_value", f"{param} must be in [1, 4096] or 'inf'", param)
+    return value
 
 
 def parse_modalities(value: Any, param: str) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from voice_agent.engines.base import HistoryItem, ToolChoice, Turn
+from voice_agent.engines.base import HistoryItem, Turn
 from voice_agent.realtime.client_events import UNSET, ResponseOptions
 from voice_agent.realtime.protocol import ProtocolError, SessionConfig
 from voice_agent.turns.conversation import Conversation, Item
@@ -35,15 +35,12 @@ def turn_for(
     config: SessionConfig, history: tuple[HistoryItem, ...], options: ResponseOptions
 ) -> Turn:
     """A turn for the engine: the session's settings, with the response's own on top."""
-    limit = (
-        config.max_output_tokens
-        if options.max_output_tokens is UNSET
-        else (options.max_output_tokens)
-    )
+    limit = options.max_output_tokens
+    if limit is UNSET:
+        limit = config.max_output_tokens
     tools = config.tools if options.tools is None else options.tools
-    choice = options.tool_choice or config.tool_choice
-    if choice.mode == "function" and not choice.allowed(tools):
-        choice = ToolChoice("auto")  # the session's named function is not among these tools
+    # The session's named function may not be among the response's own tools.
+    choice = (options.tool_choice or config.tool_choice).within(tools)
     return Turn(
         history=history,
         instructions=options.instructions or config.instructions,

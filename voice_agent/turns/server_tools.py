@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from voice_agent.engines.base import FunctionTool, ToolChoice
+from voice_agent.engines.base import AUTO, FunctionTool
 from voice_agent.realtime import server_events
 from voice_agent.realtime.client_events import ResponseOptions
 from voice_agent.turns.conversation import Conversation, Item
@@ -37,7 +37,7 @@ DEMO_TOOLS: dict[str, tuple[FunctionTool, ServerFunction]] = {CLOCK.name: (CLOCK
 
 # The reply to results the server added: it may answer or call again (up to a bound), but it
 # is never forced to call, which would make a model under tool_choice "required" loop.
-ANSWER_RESULTS = ResponseOptions(tool_choice=ToolChoice("auto"))
+ANSWER_RESULTS = ResponseOptions(tool_choice=AUTO)
 MAX_SERVER_ROUNDS = 3
 
 
