@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
 import sys
 import wave
 from pathlib import Path
@@ -113,7 +114,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("reply.wav"), help="the reply's WAV")
     parser.add_argument("--url", default="ws://127.0.0.1:8765/v1", help="the server's /v1 URL")
     parser.add_argument("--model", default="voice-agent", help="model name sent to the server")
-    parser.add_argument("--api-key", default="unused", help="voice-agent ignores it")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("VOICE_AGENT_API_KEY", "unused"),
+        help="the server's key, if it was started with one (default: $VOICE_AGENT_API_KEY)",
+    )
     parser.add_argument("--instructions", help="the assistant's instructions for the session")
     args = parser.parse_args()
     try:

@@ -9,6 +9,8 @@ from typing import Any
 
 from voice_agent.direct.config import HEARINGS
 from voice_agent.engines.history import EMBEDDED_LLM_TURNS
+from voice_agent.gateway.access import is_loopback
+from voice_agent.gateway.guard import GuardLimits
 from voice_agent.models.llm import LlamaConfig
 from voice_agent.realtime.protocol import TURN_DETECTION_TYPES, SessionConfig
 from voice_agent.turns.limits import SessionLimits
@@ -38,6 +40,16 @@ class ServerConfig:
     calculator: bool = True  # the cascade works out sums the user asks instead of its LLM
     max_sessions: int = 8
     max_event_mb: float = 16.0
+    max_events_per_s: float = GuardLimits.events_per_s
+    max_audio_rate: float = GuardLimits.audio_rate
+    idle_timeout_s: float = GuardLimits.idle_timeout_s
+    max_session_minutes: float = GuardLimits.max_session_s / 60
+    send_timeout_s: float = GuardLimits.send_timeout_s
+    max_connections_per_ip: int = 4
+    max_offers_per_minute: int = 30
+    max_body_kb: int = 256
+    allowed_origins: str = ""  # comma-separated; empty: the server's own origin only; *: any
+    allow_unauthenticated: bool = False  # listen beyond loopback with no --api-key
     output_lead_ms: int = SessionLimits.output_lead_ms
     early_reply_ms: int = SessionLimits.early_reply_ms
     turn_detection: str = "server_vad"  # of new sessions: server_vad | semantic_vad
@@ -47,6 +59,9 @@ class ServerConfig:
     ice_host_addresses: str = ""  # comma-separated; empty: every interface but loopback
     warm_up: bool = True
     log_level: str = "info"
+    # The one secret with a flag (the issue's `--api-key`): prefer VOICE_AGENT_API_KEY, which
+    # `ps` does not show. Kept out of the repr so it never reaches a log.
+    api_key: str = field(default="", repr=False)
     # Secrets: read once from the environment by `server_config_from_args`, never flags, so
     # they never show in `ps` output; kept out of the repr so they never reach a log.
     llm_api_key: str = field(default="", repr=False)
@@ -68,6 +83,20 @@ class ServerConfig:
     @property
     def max_event_bytes(self) -> int:
         return int(self.max_event_mb * 1024 * 1024)
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+    def guard_limits(self) -> GuardLimits:
+        return GuardLimits(
+            events_per_s=self.max_events_per_s,
+            event_burst=max(1, int(5 * self.max_events_per_s)),
+            audio_rate=self.max_audio_rate,
+            idle_timeout_s=self.idle_timeout_s,
+            max_session_s=self.max_session_minutes * 60,
+            send_timeout_s=self.send_timeout_s,
+        )
 
     def session_limits(self) -> SessionLimits:
         return SessionLimits(output_lead_ms=self.output_lead_ms, early_reply_ms=self.early_reply_ms)
@@ -118,6 +147,27 @@ HELP: dict[str, str] = {
     "instead of asking the LLM, which a small model gets wrong",
     "max_sessions": "concurrent sessions; more are refused with an error event",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
+    "max_events_per_s": "client events a session may send a second, sustained (bursts of five "
+    "seconds' worth pass); more are dropped with a rate_limit_exceeded error",
+    "max_audio_rate": "how much faster than real time a session may send audio, sustained, "
+    "after a 60 s burst; more is dropped with an audio_rate_exceeded error",
+    "idle_timeout_s": "close a session after this long with no client event, speech or reply "
+    "(an idle_timeout error first)",
+    "max_session_minutes": "close a session after this long (a session_expired error first)",
+    "send_timeout_s": "drop a WebSocket whose client reads nothing for this long, so unread "
+    "output never piles up (counted as slow_reader)",
+    "max_connections_per_ip": "concurrent sessions (WebSocket or WebRTC) one client address "
+    "may hold; more get HTTP 429",
+    "max_offers_per_minute": "WebRTC offers one client address may post a minute; more get "
+    "HTTP 429",
+    "max_body_kb": "largest HTTP request body (SDP offers, client secrets), in KiB",
+    "allowed_origins": "browser origins (e.g. https://app.example.org) whose pages may "
+    "connect, comma-separated; the server's own page always may; * allows any",
+    "allow_unauthenticated": "listen on a non-loopback address without --api-key (anyone "
+    "who reaches the port can use the server)",
+    "api_key": "the key clients must present (Authorization: Bearer, or the "
+    "openai-insecure-api-key. WebSocket subprotocol); prefer the environment variable, which "
+    "ps does not show; empty: no key",
     "output_lead_ms": "how far reply audio may be sent ahead of real-time playback",
     "early_reply_ms": "start the reply after this much silence, before the VAD's "
     "silence_duration_ms confirms the turn ended, into a buffer that is sent only if the turn "
@@ -167,7 +217,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
                 help=f"{HELP[f.name]} [env {env}]",
             )
         else:
-            shown = f" (default: {default})" if default != "" else ""
+            shown = f" (default: {default})" if default != "" and f.repr else ""
             parser.add_argument(
                 flag,
                 default=default,
@@ -192,6 +242,19 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
             raise SystemExit(f"error: unknown engine {engine!r}; available: {', '.join(ENGINES)}")
     if config.direct_hearing not in HEARINGS:
         raise SystemExit(f"error: --direct-hearing must be one of {', '.join(HEARINGS)}")
+    if not is_loopback(config.host) and not config.api_key and not config.allow_unauthenticated:
+        raise SystemExit(
+            f"error: --host {config.host} listens beyond this machine, but no API key is set: "
+            "anyone who reaches the port could use the server. Set VOICE_AGENT_API_KEY (or "
+            "--api-key), or say --allow-unauthenticated if that is what you want."
+        )
+    if config.max_events_per_s <= 0 or config.max_audio_rate <= 0:
+        raise SystemExit("error: --max-events-per-s and --max-audio-rate must be positive")
+    if min(config.max_connections_per_ip, config.max_offers_per_minute, config.max_body_kb) < 1:
+        raise SystemExit(
+            "error: --max-connections-per-ip, --max-offers-per-minute and --max-body-kb must "
+            "be at least 1"
+        )
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
     if not 0.0 <= config.temperature <= 2.0:

@@ -6,12 +6,16 @@ session behaves the same whichever way its events travel.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice_agent.config import ServerConfig
 from voice_agent.engines.base import Engine
+from voice_agent.gateway.guard import SessionGuard
 from voice_agent.models.vad import SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.client_events import parse_client_event
@@ -21,6 +25,9 @@ from voice_agent.turns.server_tools import DEMO_TOOLS
 from voice_agent.turns.session import AudioSink, Emit, Session
 
 log = logging.getLogger(__name__)
+
+# How long a shutdown lets replies under way finish: under `docker stop`'s 10 s grace.
+DRAIN_S = 8.0
 
 
 @dataclass
@@ -36,20 +43,37 @@ class Runtime:
     sessions: set[Session] = field(default_factory=set)
     sessions_total: int = 0
     sessions_refused: int = 0
+    # Every refusal by reason (session limit, keys, origins, rates, timeouts): /metrics.
+    refusals: Counter[str] = field(default_factory=Counter)
+
+    draining: bool = False  # shutting down: no new sessions
 
     @property
     def full(self) -> bool:
-        return len(self.sessions) >= self.config.max_sessions
+        return self.draining or len(self.sessions) >= self.config.max_sessions
 
     def refuse(self) -> dict[str, Any]:
         """Count a refused session; the `error` event that tells the client why."""
         self.sessions_refused += 1
-        return error_event(
-            "session_limit_reached",
-            f"this server is at its limit of {self.config.max_sessions} concurrent sessions; "
-            "try again later",
-            kind="server_error",
+        self.refusals["session_limit_reached"] += 1
+        why = (
+            "this server is shutting down"
+            if self.draining
+            else f"this server is at its limit of {self.config.max_sessions} concurrent sessions"
         )
+        return error_event("session_limit_reached", why + "; try again later", kind="server_error")
+
+    async def drain(self, timeout_s: float = DRAIN_S) -> None:
+        """Shutting down: take no new sessions, give the replies under way up to `timeout_s`
+        to finish, then cancel the rest (each still gets its `response.done`)."""
+        self.draining = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while any(s.response is not None for s in self.sessions) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for session in list(self.sessions):
+            if session.response is not None:
+                await session.handle({"type": "response.cancel"})
 
     def open_session(
         self,
@@ -87,6 +111,9 @@ class Runtime:
         log.info("session %s opened (%d active)", session.config.id, len(self.sessions))
         return session
 
+    def guard(self) -> SessionGuard:
+        return SessionGuard(self.config.guard_limits(), self.refusals)
+
     async def close_session(self, session: Session) -> None:
         await session.close()
         if session in self.sessions:
@@ -94,12 +121,20 @@ class Runtime:
             log.info("session %s closed (%d active)", session.config.id, len(self.sessions))
 
 
-async def dispatch(session: Session, raw: str, max_bytes: int) -> None:
+async def dispatch(
+    session: Session, raw: str, max_bytes: int, guard: SessionGuard | None = None
+) -> None:
     """Parse one client event and let the session act on it; nothing here ends the session."""
+    if guard is not None and (refused := guard.admit_event()):
+        await _refuse(session, guard, refused)
+        return
     try:
         event = parse_client_event(raw, max_bytes)
     except ProtocolError as exc:
         await session.error(exc.code, exc.message, param=exc.param)
+        return
+    if guard is not None and (refused := guard.admit(event, session.config.input_format)):
+        await _refuse(session, guard, refused)
         return
     try:
         await session.handle(event)
@@ -111,3 +146,20 @@ async def dispatch(session: Session, raw: str, max_bytes: int) -> None:
             event.get("event_id"),
             kind="server_error",
         )
+
+
+async def _refuse(session: Session, guard: SessionGuard, reason: str) -> None:
+    if guard.should_tell(reason):
+        await session.error(reason, guard.message(reason, guard.limits))
+
+
+async def enforce_deadlines(
+    guard: SessionGuard, end: Callable[[str, str], Awaitable[None]]
+) -> None:
+    """Wait until the session is over its idle or length limit, count it, and end it."""
+    while (expired := guard.expired()) is None:
+        await asyncio.sleep(guard.seconds_to_next_check())
+    code, message = expired
+    guard.refusals[code] += 1
+    log.info("session ended: %s", message)
+    await end(code, message)

@@ -29,10 +29,12 @@ from aiortc import (
 from aiortc.sdp import SessionDescription
 
 from voice_agent.config import ServerConfig
-from voice_agent.gateway.runtime import Runtime, dispatch
+from voice_agent.gateway.access import AddressLimits, Grant, refusal
+from voice_agent.gateway.guard import SessionGuard
+from voice_agent.gateway.runtime import Runtime, dispatch, enforce_deadlines
 from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
 from voice_agent.realtime import server_events
-from voice_agent.realtime.protocol import ProtocolError, new_id
+from voice_agent.realtime.protocol import ProtocolError, error_event, new_id
 from voice_agent.turns.session import Session
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 EVENTS_CHANNEL = "oai-events"
 CONNECT_TIMEOUT_S = 30.0  # a call whose media never connects is dropped after this
 MAX_PENDING_EVENTS = 1000  # events held until the data channel opens
+MAX_UNSENT_BYTES = 1 << 20  # events the caller has not taken off the data channel: then closed
 
 
 def ice_servers(config: ServerConfig) -> list[RTCIceServer]:
@@ -103,6 +106,9 @@ class Call:
     # Audio and events both act on the session: one at a time, as over the WebSocket.
     turn_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     audio_error_at: float = float("-inf")  # when the last error about its audio was sent
+    guard: SessionGuard | None = None
+    address: str = ""  # the caller's, for the per-address limits
+    on_slow_reader: Any = None  # called once when the caller stops taking events
 
     def __post_init__(self) -> None:
         self.output = ReplyAudioTrack(self._on_output_event)
@@ -114,8 +120,17 @@ class Call:
         self.send(event)
 
     def send(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        if self.guard is not None:
+            self.guard.saw(event)
         payload = json.dumps(event)
         if self.channel is not None and self.channel.readyState == "open":
+            if self.channel.bufferedAmount > MAX_UNSENT_BYTES:
+                if self.on_slow_reader is not None:
+                    self.on_slow_reader, slow = None, self.on_slow_reader
+                    slow()
+                return
             self.channel.send(payload)
         elif len(self.pending) < MAX_PENDING_EVENTS:
             self.pending.append(payload)
@@ -127,13 +142,15 @@ class Call:
 
 
 class CallManager:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, addresses: AddressLimits) -> None:
         self.runtime = runtime
         self.calls: dict[str, Call] = {}
+        self.addresses: AddressLimits = addresses
         restrict_host_addresses(runtime.config.ice_host_addresses)
 
-    async def answer(self, offer_sdp: str, model: str | None, session_update: Any) -> Call:
-        """Set up a call for this offer; raises `SdpError` if it cannot be answered."""
+    async def answer(self, offer_sdp: str, model: str | None, session_updates: list[Any]) -> Call:
+        """Set up a call for this offer; raises `SdpError` if it cannot be answered.
+        `session_updates` (the client secret's, the offer's) apply in order."""
         if "m=audio" not in offer_sdp:
             raise SdpError("the SDP offer has no audio media section (m=audio)")
         try:
@@ -143,14 +160,16 @@ class CallManager:
         if self.runtime.full:  # checked again: other offers may have been read meanwhile
             raise CallRefused
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers(self.runtime.config)))
-        call = Call(new_id("rtc"), pc)
+        guard = self.runtime.guard()
+        call = Call(new_id("rtc"), pc, guard=guard)
+        call.on_slow_reader = lambda: call.spawn(self._close_slow_reader(call))
         self.calls[call.id] = call
         call.session = self.runtime.open_session(call.emit, model, audio_sink=call.output)
         self._wire(call)  # before the offer is applied: that is when the caller's track arrives
         await call.session.start()
         try:
-            if session_update is not None:
-                await call.session.handle({"type": "session.update", "session": session_update})
+            for update in session_updates:
+                await call.session.handle({"type": "session.update", "session": update})
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             pc.addTrack(call.output)
             await pc.setLocalDescription(await pc.createAnswer())
@@ -159,7 +178,17 @@ class CallManager:
             raise SdpError(f"the SDP offer could not be answered: {exc!r}") from None
         call.spawn(self._drop_if_never_connected(call))
         call.spawn(self._run_inbox(call))
+        call.spawn(enforce_deadlines(guard, lambda code, text: self._end(call, code, text)))
         return call
+
+    async def _end(self, call: Call, code: str, message: str) -> None:
+        call.send(error_event(code, message))
+        await self.close(call)
+
+    async def _close_slow_reader(self, call: Call) -> None:
+        self.runtime.refusals["slow_reader"] += 1
+        log.info("call %s: closed, the caller took no events off its data channel", call.id)
+        await self.close(call)
 
     def _wire(self, call: Call) -> None:
         pc = call.pc
@@ -221,7 +250,7 @@ class CallManager:
         while True:
             message = await call.inbox.get()
             async with call.turn_lock:
-                await dispatch(call.session, message, max_bytes)
+                await dispatch(call.session, message, max_bytes, call.guard)
 
     async def _drop_if_never_connected(self, call: Call) -> None:
         await asyncio.sleep(CONNECT_TIMEOUT_S)
@@ -234,6 +263,8 @@ class CallManager:
             return
         call.closed = True
         self.calls.pop(call.id, None)
+        if call.address:
+            self.addresses.disconnect(call.address)
         current = asyncio.current_task()
         for task in list(call.tasks):  # no more audio or events into the session
             if task is not current:
@@ -269,26 +300,48 @@ async def _read_offer(request: web.Request) -> tuple[str, Any]:
     return await request.text(), None
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    body = {"error": {"type": "invalid_request_error", "code": code, "message": message}}
-    return web.json_response(body, status=status)
-
-
 async def create_call(request: web.Request) -> web.Response:
     manager: CallManager = request.app["calls"]
     runtime = manager.runtime
+    address = request.remote or "unknown"
+    if not manager.addresses.offer(address):
+        runtime.refusals["too_many_offers"] += 1
+        return refusal(
+            429,
+            "too_many_offers",
+            f"more than {runtime.config.max_offers_per_minute} offers a minute from this address",
+            **{"Retry-After": "60"},
+        )
+    if not manager.addresses.connect(address):
+        runtime.refusals["too_many_connections"] += 1
+        return refusal(
+            429,
+            "too_many_connections",
+            f"this address already holds {runtime.config.max_connections_per_ip} sessions",
+            **{"Retry-After": "10"},
+        )
+    grant: Grant = request.get("grant") or Grant()
     try:
         if runtime.full:
             raise CallRefused
         offer, session_update = await _read_offer(request)
-        call = await manager.answer(offer, request.query.get("model"), session_update)
+        updates = [u for u in (grant.session, session_update) if u is not None]
+        call = await manager.answer(offer, request.query.get("model"), updates)
+        call.address = address  # from now on, closing the call gives the address its slot back
     except SdpError as exc:
-        return _error(400, "invalid_offer", str(exc))
+        manager.addresses.disconnect(address)
+        return refusal(400, "invalid_offer", str(exc))
+    except web.HTTPRequestEntityTooLarge:
+        manager.addresses.disconnect(address)
+        runtime.refusals["body_too_large"] += 1
+        return refusal(413, "body_too_large", f"the offer is over {runtime.config.max_body_kb} KiB")
     except CallRefused:
+        manager.addresses.disconnect(address)
         refused = runtime.refuse()["error"]
-        response = _error(503, refused["code"], refused["message"])
-        response.headers["Retry-After"] = "10"
-        return response
+        return refusal(503, refused["code"], refused["message"], **{"Retry-After": "10"})
+    except BaseException:
+        manager.addresses.disconnect(address)
+        raise
     answer = call.pc.localDescription
     return web.Response(
         status=201,
@@ -302,13 +355,13 @@ async def hang_up(request: web.Request) -> web.Response:
     manager: CallManager = request.app["calls"]
     call = manager.calls.get(request.match_info["call_id"])
     if call is None:
-        return _error(404, "call_not_found", "no such call (it may have ended already)")
+        return refusal(404, "call_not_found", "no such call (it may have ended already)")
     await manager.close(call)
     return web.Response(status=200)
 
 
 def add_webrtc_routes(app: web.Application, runtime: Runtime) -> None:
-    manager = CallManager(runtime)
+    manager = CallManager(runtime, app["addresses"])
     app["calls"] = manager
     app.router.add_post("/v1/realtime/calls", create_call)
     app.router.add_post("/v1/realtime", create_call)  # the beta endpoint took offers here

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -94,6 +95,16 @@ def pcm_session(
 
 def session_update(session: dict[str, Any]) -> Event:
     return {"type": ClientEvent.SESSION_UPDATE, "session": session}
+
+
+KEY_VARIABLE = "VOICE_AGENT_API_KEY"
+
+
+def auth_headers() -> dict[str, str]:
+    """The bearer our clients send when the environment holds the server's key (never a flag,
+    so it does not show in `ps`)."""
+    key = os.environ.get(KEY_VARIABLE, "")
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 def append_pcm(pcm: bytes) -> Event:
@@ -294,7 +305,7 @@ class RealtimeConnection(EventLog):
     @classmethod
     async def connect(cls, url: str, **ws_options: Any) -> RealtimeConnection:
         """Connect to `ws://host:port/v1/realtime[?model=...]` (aiohttp ws_connect options)."""
-        http = aiohttp.ClientSession()
+        http = aiohttp.ClientSession(headers=auth_headers())
         try:
             ws = await http.ws_connect(url, **{"max_msg_size": 0, **ws_options})
         except BaseException:

@@ -98,7 +98,7 @@ class TalkClient:
         self.mic.start()
         self.speaker.start()
         failures = 0
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(headers=rt.auth_headers()) as http:
             while True:
                 try:
                     await self._session(http)
