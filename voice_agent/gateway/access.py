@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from voice_agent.realtime.client_events import parse_json
 from voice_agent.realtime.protocol import ProtocolError, SessionConfig
 from voice_agent.realtime.session_update import apply_session_update
 
@@ -231,9 +232,9 @@ async def create_client_secret(request: web.Request) -> web.Response:
     optionally bound to a session config that every session it opens starts with."""
     runtime = request.app["runtime"]
     try:
-        body = await request.json() if request.can_read_body else {}
-    except ValueError as exc:
-        return refusal(400, "invalid_json", f"the body is not JSON: {exc}")
+        body = parse_json(await request.read()) if request.can_read_body else {}
+    except ProtocolError as exc:
+        return refusal(400, exc.code, exc.message)
     if not isinstance(body, dict):
         return refusal(400, "invalid_json", "the body must be a JSON object")
     ttl = DEFAULT_SECRET_TTL_S

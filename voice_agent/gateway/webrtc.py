@@ -34,7 +34,9 @@ from voice_agent.gateway.guard import SessionGuard
 from voice_agent.gateway.runtime import Runtime, dispatch, enforce_deadlines
 from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
 from voice_agent.realtime import server_events
-from voice_agent.realtime.protocol import ProtocolError, error_event, new_id
+from voice_agent.realtime.client_events import parse_json
+from voice_agent.realtime.protocol import ProtocolError, SessionConfig, error_event, new_id
+from voice_agent.realtime.session_update import apply_session_update
 from voice_agent.turns.session import Session
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,10 @@ class CallManager:
         `session_updates` (the client secret's, the offer's) apply in order."""
         if "m=audio" not in offer_sdp:
             raise SdpError("the SDP offer has no audio media section (m=audio)")
+        if "a=fingerprint:" not in offer_sdp:
+            raise SdpError(
+                "the SDP offer has no DTLS fingerprint (a=fingerprint), which WebRTC needs"
+            )
         try:
             SessionDescription.parse(offer_sdp)
         except Exception as exc:  # the parser raises several kinds on bad SDP
@@ -279,25 +285,34 @@ class CallManager:
             await self.close(call)
 
 
-async def _read_offer(request: web.Request) -> tuple[str, Any]:
-    """The SDP offer and the optional `session` config of a signalling request."""
-    if request.content_type.startswith("multipart/"):
-        form = await request.post()
-        sdp, session = form.get("sdp"), form.get("session")
-        if not isinstance(sdp, str):
-            raise SdpError("the multipart body needs an 'sdp' field with the SDP offer")
-        if session is None:
-            return sdp, None
-        try:
-            return sdp, json.loads(str(session))
-        except json.JSONDecodeError as exc:
-            raise SdpError(f"the 'session' field is not valid JSON: {exc}") from None
-    if request.content_type not in ("application/sdp", "text/plain"):
-        raise SdpError(
-            f"send the SDP offer as application/sdp (or multipart/form-data), "
-            f"not {request.content_type or 'no content type'}"
-        )
-    return await request.text(), None
+async def _read_offer(request: web.Request, runtime: Runtime) -> tuple[str, Any]:
+    """The SDP offer and the optional `session` config of a signalling request, both checked."""
+    try:
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            sdp, session = form.get("sdp"), form.get("session")
+        elif request.content_type in ("application/sdp", "text/plain"):
+            sdp, session = await request.text(), None
+        else:
+            raise SdpError(
+                f"send the SDP offer as application/sdp (or multipart/form-data), "
+                f"not {request.content_type or 'no content type'}"
+            )
+    except (UnicodeDecodeError, LookupError) as exc:  # not UTF-8, or an unknown charset
+        raise SdpError(f"the offer could not be read as text: {exc}") from None
+    if not isinstance(sdp, str):
+        raise SdpError("the multipart body needs an 'sdp' field with the SDP offer")
+    if session is None:
+        return sdp, None
+    # Checked here, as a session.update would be, so a bad one refuses the call (400)
+    # rather than creating it with an error on a data channel that is not open yet.
+    engines = tuple(runtime.engines)
+    try:
+        update = parse_json(str(session))
+        apply_session_update(SessionConfig(engine=engines[0]), update, engines)
+    except ProtocolError as exc:
+        raise SdpError(f"the 'session' field: {exc.message}") from None
+    return sdp, update
 
 
 async def create_call(request: web.Request) -> web.Response:
@@ -324,7 +339,7 @@ async def create_call(request: web.Request) -> web.Response:
     try:
         if runtime.full:
             raise CallRefused
-        offer, session_update = await _read_offer(request)
+        offer, session_update = await _read_offer(request, runtime)
         updates = [u for u in (grant.session, session_update) if u is not None]
         call = await manager.answer(offer, request.query.get("model"), updates)
         call.address = address  # from now on, closing the call gives the address its slot back

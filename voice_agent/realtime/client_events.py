@@ -18,6 +18,8 @@ from voice_agent.realtime.tools import (
     parse_tools,
 )
 
+MAX_DEPTH = 64  # nesting of arrays and objects in one event (a tool's schema needs a dozen)
+
 
 def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
     """Decode one client message into an event dict with a known GA `type`."""
@@ -27,10 +29,7 @@ def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
             f"event of {len(raw)} bytes exceeds the limit of {max_bytes} bytes; "
             "send audio in smaller input_audio_buffer.append events",
         )
-    try:
-        event = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolError("invalid_json", f"message is not valid JSON: {exc}") from None
+    event = parse_json(raw)
     if not isinstance(event, dict):
         raise ProtocolError("invalid_event", "an event must be a JSON object")
     kind = event.get("type")
@@ -43,6 +42,54 @@ def parse_client_event(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
     if event_id is not None and not isinstance(event_id, str):
         raise ProtocolError("invalid_value", "'event_id' must be a string", "event_id")
     return {**event, "type": kind}
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """A JSON value from a client (an event, an offer's session config, a request body), or
+    a `ProtocolError` that says what is wrong with it."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:  # thousands of nested arrays: refused before it reaches anything
+        raise ProtocolError(
+            "invalid_json", f"message nests arrays or objects deeper than {MAX_DEPTH} levels"
+        ) from None
+    except ValueError as exc:  # bad JSON or UTF-8, or a number of more than 4,300 digits
+        raise ProtocolError("invalid_json", f"message is not valid JSON: {exc}") from None
+    if isinstance(value, (dict, list)):
+        _check_values(value)
+    return value
+
+
+def _check_values(event: dict[str, Any] | list[Any]) -> None:
+    """Refuse what JSON can carry but nothing downstream can use: nesting deep enough to
+    exhaust the stack of whatever walks it (a `repr` in an error message, a schema
+    check), and lone UTF-16 surrogates (`"\\ud800"`), which are not Unicode and would fail
+    every later reply of the session that holds them."""
+    stack: list[tuple[Any, int]] = [(event, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProtocolError(
+                "invalid_json", f"message nests arrays or objects deeper than {MAX_DEPTH} levels"
+            )
+        for child in (*value, *value.values()) if isinstance(value, dict) else value:
+            if isinstance(child, str):
+                if not child.isascii() and not _is_unicode(child):
+                    raise ProtocolError(
+                        "invalid_json",
+                        "message holds a lone UTF-16 surrogate escape (such as \\ud800), "
+                        "which is not a Unicode character",
+                    )
+            elif isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_audio_field(event: dict[str, Any]) -> bytes:
@@ -185,7 +232,8 @@ def parse_response_create(
     event: dict[str, Any], session_tools: tuple[FunctionTool, ...]
 ) -> ResponseOptions:
     """The `response` object of a `response.create`, checked."""
-    options = event.get("response") or {}
+    options = event.get("response")
+    options = {} if options is None else options
     if not isinstance(options, dict):
         raise ProtocolError("invalid_value", "'response' must be an object", "response")
     instructions = options.get("instructions")

@@ -42,7 +42,7 @@ def _parse_format(value: Any, param: str) -> AudioFormat:
         name, rate = value.get("type"), value.get("rate")
     else:
         raise ProtocolError("invalid_value", f"'{param}' must be a string or an object", param)
-    if name not in AUDIO_FORMATS:
+    if not isinstance(name, str) or name not in AUDIO_FORMATS:  # a list is no dict key
         raise ProtocolError(
             "invalid_value",
             f"'{param}' has unsupported audio format {name!r}; "
