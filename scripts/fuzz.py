@@ -16,7 +16,9 @@ import argparse
 import asyncio
 import sys
 
-from voice_agent.realtime.fuzz import Figures, fuzz_live, fuzz_sans_io
+from voice_agent.fuzz.cases import Figures
+from voice_agent.fuzz.live import fuzz_live
+from voice_agent.fuzz.sans_io import fuzz_sans_io
 
 
 def progress(figures: Figures) -> None:

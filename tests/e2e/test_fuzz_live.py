@@ -5,18 +5,17 @@ both still work afterwards."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Iterator
-from dataclasses import fields
 
 import aiohttp
 import pytest
 
 from tests.conftest import ServerProcess, start_server
 from tests.e2e.helpers import get_json
-from voice_agent.config import ServerConfig
+from voice_agent.fuzz.live import fuzz_live
 from voice_agent.realtime.client import RealtimeConnection, ServerEvent, response_create, text_item
-from voice_agent.realtime.fuzz import fuzz_live
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +24,10 @@ MAX_EVENT_MB = 1
 
 @pytest.fixture(scope="module")
 def fuzz_server() -> Iterator[ServerProcess]:
-    # A fuzzer sends far faster than any client: the per-session rate limits, where this
-    # server has them, are raised out of its way.
-    names = {f.name for f in fields(ServerConfig)}
-    limits = []
-    if "max_events_per_s" in names:
-        limits += ["--max-events-per-s", "100000", "--max-audio-rate", "10000"]
-    if "max_offers_per_minute" in names:
-        limits += ["--max-offers-per-minute", "100000"]
+    # A fuzzer sends far faster than any client, and these tests post far more offers than
+    # one: the per-session rate limits and the per-address limits are raised out of its way.
+    limits = ["--max-events-per-s", "100000", "--max-audio-rate", "10000"]
+    limits += ["--max-offers-per-minute", "100000", "--max-connections-per-ip", "64"]
     yield from start_server("fuzz", "--max-event-mb", str(MAX_EVENT_MB), "--no-warm-up", *limits)
 
 
@@ -125,11 +120,17 @@ async def post_offer(
     headers = {"Content-Type": content_type} if content_type else {}
     data = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
     async with http.post(url, data=data, headers=headers, skip_auto_headers=["Content-Type"]) as r:
-        text = await r.text(errors="replace")
-        if r.status == 201:  # the offer was fine after all: hang up at once
-            async with http.delete(url.rsplit("/v1/", 1)[0] + r.headers["Location"]):
-                pass
-        return r.status, text
+        return await answer_of(http, url, r)
+
+
+async def answer_of(
+    http: aiohttp.ClientSession, url: str, r: aiohttp.ClientResponse
+) -> tuple[int, str]:
+    text = await r.text(errors="replace")
+    if r.status == 201:  # the offer was fine after all: hang up at once
+        async with http.delete(url.rsplit("/v1/", 1)[0] + r.headers["Location"]):
+            pass
+    return r.status, text
 
 
 async def test_malformed_sdp_offers_get_a_4xx_with_a_message(fuzz_server: ServerProcess) -> None:
@@ -157,29 +158,50 @@ async def test_malformed_sdp_offers_get_a_4xx_with_a_message(fuzz_server: Server
     await assert_server_works(fuzz_server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway/webrtc.py _read_offer: request.text() raises UnicodeDecodeError (a body "
-    "not UTF-8) or LookupError (an unknown charset), and json.loads of the multipart session "
-    "RecursionError or ValueError (5,000 digits): each a 500, not an SdpError's 400",
-)
-async def test_offers_the_gateway_cannot_read_get_a_400(fuzz_server: ServerProcess) -> None:
+async def post_form(
+    http: aiohttp.ClientSession, url: str, sdp: str, session: str
+) -> tuple[int, str]:
+    """The offer as multipart/form-data, with a `session` config beside it."""
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("sdp", sdp)
+    form.add_field("session", session)
+    async with http.post(url, data=form) as r:
+        return await answer_of(http, url, r)
+
+
+async def test_offers_the_gateway_cannot_read_or_use_get_a_400_with_a_message(
+    fuzz_server: ServerProcess,
+) -> None:
     url = fuzz_server.http_url + "/v1/realtime/calls"
-    statuses = []
+    no_fingerprint = "\r\n".join(
+        line for line in OFFER.split("\r\n") if not line.startswith("a=fingerprint:")
+    )
+    answers: list[tuple[str, int, str]] = []
     async with aiohttp.ClientSession() as http:
-        for body, content_type in [
-            (b"\xff\xfe" + OFFER.encode(), "application/sdp"),  # not UTF-8
-            (OFFER, "application/sdp; charset=no-such-charset"),
+        for label, body, content_type in [
+            ("not UTF-8", b"\xff\xfe" + OFFER.encode(), "application/sdp"),
+            ("unknown charset", OFFER, "application/sdp; charset=no-such-charset"),
+            ("no fingerprint", no_fingerprint, "application/sdp"),
         ]:
-            statuses.append((await post_offer(http, url, body, content_type))[0])
-        for session in ("[" * 100_000, "1" * 5_000):
-            form = aiohttp.FormData(default_to_multipart=True)
-            form.add_field("sdp", OFFER)
-            form.add_field("session", session)
-            async with http.post(url, data=form) as r:
-                statuses.append(r.status)
+            answers.append((label, *await post_offer(http, url, body, content_type)))
+        # Unreadable session configs (once a RecursionError and a ValueError: each a 500),
+        # and readable ones a session.update would refuse: a lone surrogate is not Unicode.
+        for session in (
+            "[" * 100_000,
+            "1" * 5_000,
+            '{"turn_detection": 5}',
+            "[]",
+            '{"instructions": "\\ud800"}',
+        ):
+            answers.append((f"session {session[:30]}", *await post_form(http, url, OFFER, session)))
     await assert_server_works(fuzz_server)
-    assert statuses == [400] * 4
+    for label, status, text in answers:
+        assert status == 400, (label, status, text[:300])
+        message = json.loads(text)["error"]["message"]
+        assert message.strip(), label
+        if label.startswith("session"):
+            assert "session" in message, (label, message)
+    assert "fingerprint" in answers[2][2]
 
 
 async def assert_server_works(server: ServerProcess) -> None:
@@ -190,7 +212,7 @@ async def assert_server_works(server: ServerProcess) -> None:
         await client.wait_for(ServerEvent.SESSION_CREATED)
         await client.send(text_item("Say hello."))
         await client.send(response_create())
-        done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=90)
+        done = await client.wait_for(ServerEvent.RESPONSE_DONE, timeout=600)
         assert done["response"]["status"] == "completed"
     finally:
         await client.close()

@@ -13,16 +13,12 @@ from typing import Any
 
 import pytest
 
+from voice_agent.fuzz.cases import Case, judge
+from voice_agent.fuzz.invalid import BAD_FIELDS, REJECTED_RAW
+from voice_agent.fuzz.json_paths import set_path
+from voice_agent.fuzz.mutate import Fuzzer
+from voice_agent.fuzz.sans_io import SansIOFuzz, fuzz_sans_io
 from voice_agent.realtime.client_events import MAX_DEPTH
-from voice_agent.realtime.fuzz import (
-    BAD_FIELDS,
-    REJECTED_RAW,
-    Case,
-    Fuzzer,
-    SansIOFuzz,
-    fuzz_sans_io,
-    judge,
-)
 
 
 @pytest.fixture
@@ -60,24 +56,15 @@ async def test_every_surely_invalid_field_value_gets_one_error(fuzz: SansIOFuzz)
     for kind, fields in BAD_FIELDS.items():
         for path, values in fields.items():
             for value in values:
-                event = {**_base(fuzz.fuzzer, kind), "event_id": f"bad{tried}"}
-                target = event
-                for key in path[:-1]:
-                    if not isinstance(target.get(key), dict):
-                        target[key] = {}
-                    target = target[key]
-                target[path[-1]] = value
+                fields_of_kind, _ = fuzz.fuzzer.valid.event(kind)
+                event = {"type": kind, **fields_of_kind, "event_id": f"bad{tried}"}
+                set_path(event, path, value)
                 raw = json.dumps(event)
                 errors = await fuzz.send(raw)
                 case = Case(tried, raw, "error", f"{kind} {path}", event_id=f"bad{tried}")
                 assert judge(case, errors) is None, (raw[:300], errors)
                 tried += 1
     assert tried > 250
-
-
-def _base(fuzzer: Fuzzer, kind: str) -> dict[str, Any]:
-    event, _ = getattr(fuzzer, "_valid_" + kind.replace(".", "_"))()
-    return {"type": kind, **event}
 
 
 async def test_messages_the_parser_refuses_get_one_error_without_an_event_id(
