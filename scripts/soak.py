@@ -357,7 +357,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     if args.mode in ("sessions", "cycles"):
-        server = Server(args.server_args, args.out / "server.log")
+        # Every caller comes from this one address: let it hold them all.
+        room = [
+            "--max-sessions",
+            str(args.sessions),
+            "--max-connections-per-ip",
+            str(args.sessions),
+        ]
+        server = Server([*room, *args.server_args], args.out / "server.log")
         with running(server):
             run = soak_sessions if args.mode == "sessions" else soak_cycles
             figures = asyncio.run(run(args, server))

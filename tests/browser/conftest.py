@@ -7,6 +7,7 @@ machine. Playwright drives Chromium over a pipe, which crosses namespaces fine.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import stat
@@ -91,6 +92,44 @@ setInterval(() => {
 """
 
 
+# A microphone the test can speak into when it chooses, for what must follow an event (talking
+# over a reply once it is heard) rather than a fixed offset in the fake-mic file: the page's
+# getUserMedia stream becomes the fake mic (still through Chromium's echo canceller, noise
+# suppressor and gain control) mixed in WebAudio with whatever `window.__say(base64 WAV)` plays.
+# The page sends the mix as it would a microphone: a real track over WebRTC (Opus), its samples
+# over the WebSocket. `__say` resolves once the audio has started, with when it starts and ends
+# (page clock, ms).
+TALK_OVER_MIC = """
+const getUserMedia = MediaDevices.prototype.getUserMedia;
+MediaDevices.prototype.getUserMedia = async function (constraints) {
+  const stream = await getUserMedia.call(this, constraints);
+  if (!constraints || !constraints.audio) return stream;
+  const ctx = new AudioContext();
+  const mixed = ctx.createMediaStreamDestination();
+  ctx.createMediaStreamSource(stream).connect(mixed);
+  window.__say = async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const buffer = await ctx.decodeAudioData(bytes.buffer);
+    await ctx.resume();
+    const source = ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(mixed);
+    const startedAt = performance.now();
+    source.start();
+    return { startedAt, endsAt: startedAt + buffer.duration * 1000 };
+  };
+  const track = mixed.stream.getAudioTracks()[0];
+  const stop = track.stop.bind(track);
+  track.stop = () => {  // hanging up closes the real microphone too
+    stop();
+    stream.getTracks().forEach((t) => t.stop());
+    ctx.close();
+  };
+  return mixed.stream;
+};
+"""
+
+
 def speech_wav(path: Path, *parts: str | float) -> Path:
     """A WAV for the fake mic (16-bit, absolute path): strings are spoken, floats silent."""
     return spoken_wav(path, *parts, rate=FAKE_MIC_RATE)[0]
@@ -113,8 +152,17 @@ LONG_REPLIES = (
 )
 
 
-def browser_server(name: str, *args: str) -> Iterator[ServerProcess]:
-    yield from start_server(name, "--ice-host-addresses", "127.0.0.1", *args, private_network=True)
+# The shared browser server needs a key, so every page test also shows that the page takes
+# one (from `#key=`) on both transports; the minimal page comes from file://, Origin `null`.
+BROWSER_KEY = "browser-test-key"
+
+
+def browser_server(
+    name: str, *args: str, env: dict[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    yield from start_server(
+        name, "--ice-host-addresses", "127.0.0.1", *args, env=env, private_network=True
+    )
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +170,16 @@ def rtc_server() -> Iterator[ServerProcess]:
     """The embedded cascade in a private network, for the browser tests. Its replies are told
     to be long, so that a reply is still playing when a test talks over it, however slowly a
     loaded machine starts it (the default asks for one short sentence)."""
-    yield from browser_server("browser", "--max-sessions", "4", "--instructions", LONG_REPLIES)
+    yield from browser_server(
+        "browser",
+        "--max-sessions",
+        "4",
+        "--instructions",
+        LONG_REPLIES,
+        "--allowed-origins",
+        "null",
+        env={"VOICE_AGENT_API_KEY": BROWSER_KEY},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +198,8 @@ class BrowserPage:
         page.on("console", lambda message: self.console.append(message.text))
 
     async def start(self, transport: str) -> None:
-        await self.page.goto(f"{self.server.http_url}/?transport={transport}")
+        # A key in the address is used only by a server that asks for one.
+        await self.page.goto(f"{self.server.http_url}/?transport={transport}#key={BROWSER_KEY}")
         await self.page.click("#start")
 
     async def state(self) -> dict[str, Any]:
@@ -152,8 +210,9 @@ class BrowserPage:
             )
         )
 
-    async def wait_for(self, predicate: Any, timeout: float = 90.0) -> dict[str, Any]:
-        """Poll the page's state until `predicate(state)` holds."""
+    async def wait_for(self, predicate: Any, timeout: float = 240.0) -> dict[str, Any]:
+        """Poll the page's state until `predicate(state)` holds; `timeout` is only a hang
+        guard (a loaded 2-core machine has taken over a minute to start a reply)."""
         deadline = time.monotonic() + timeout
         while True:
             state = await self.state()
@@ -166,6 +225,12 @@ class BrowserPage:
                     f"{self.server.log_path.read_text()[-2000:]}"
                 )
             await self.page.wait_for_timeout(250)
+
+    async def say(self, wav: Path) -> dict[str, float]:
+        """Speak `wav` into the microphone now (a page opened with `talk_over`); when it
+        starts and ends (page clock, ms)."""
+        audio = base64.b64encode(wav.read_bytes()).decode()
+        return await self.page.evaluate("(b64) => window.__say(b64)", audio)
 
     async def heard_at(self) -> list[float]:
         """When (page clock, ms) a listener could hear anything (see HEARING_PROBE)."""
@@ -212,8 +277,11 @@ class BrowserPage:
 
 
 @asynccontextmanager
-async def open_page(server: ServerProcess, wav: Path | None) -> AsyncIterator[BrowserPage]:
-    """Chromium in the server's network namespace, its fake mic playing `wav` once."""
+async def open_page(
+    server: ServerProcess, wav: Path | None, talk_over: bool = False
+) -> AsyncIterator[BrowserPage]:
+    """Chromium in the server's network namespace, its fake mic playing `wav` once; with
+    `talk_over`, the test can also speak into the page's microphone (`BrowserPage.say`)."""
     with tempfile.TemporaryDirectory() as tmp:
         launcher = Path(tmp) / "chromium-in-netns"
         launcher.write_text(f'#!/bin/sh\nexec nsenter --net={server.netns_path} {CHROMIUM} "$@"\n')
@@ -240,6 +308,8 @@ async def open_page(server: ServerProcess, wav: Path | None) -> AsyncIterator[Br
                        window.RTCPeerConnection.prototype = Original.prototype;"""
                 )
                 await page.add_init_script(HEARING_PROBE)
+                if talk_over:
+                    await page.add_init_script(TALK_OVER_MIC)
                 yield BrowserPage(page, server)
             finally:
                 await context.close()

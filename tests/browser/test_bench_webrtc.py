@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ARTIFACTS, ServerProcess
-from tests.e2e.test_bench import run_bench
+from tests.e2e.test_bench import HANG_GUARD_S, run_bench
 
 
+@pytest.mark.timeout(3 * HANG_GUARD_S)
 async def test_bench_over_webrtc(rtc_server: ServerProcess, tmp_path: Path) -> None:
     out = ARTIFACTS / "bench-webrtc"
     code, output = await run_bench(
         "--transport", "webrtc", "--ice-host-addresses", "127.0.0.1",
         "--url", f"ws://127.0.0.1:{rtc_server.port}/v1/realtime",
         "--sessions", "1", "--turns", "2", "--barge-in-every", "2",
-        "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+        "--turn-timeout", str(HANG_GUARD_S),
+        "--corpus", str(tmp_path / "corpus"), "--out", str(out), timeout=2.5 * HANG_GUARD_S,
         prefix=("nsenter", f"--net={rtc_server.netns_path}"),
     )  # fmt: skip
     assert code == 0, output

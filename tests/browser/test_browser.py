@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import BrowserPage, browser_server, open_page, speech_wav, understood
+from tests.browser.conftest import (
+    BROWSER_KEY,
+    BrowserPage,
+    browser_server,
+    open_page,
+    speech_wav,
+    understood,
+)
 from tests.conftest import ServerProcess
 from voice_agent.realtime.client import ServerEvent
 
@@ -55,21 +62,27 @@ async def test_spoken_question_gets_a_spoken_answer(
         await page.screenshot(f"conversation-{transport}-phone")
 
 
+@pytest.mark.timeout(600)  # a hang guard: every wait in it is on an event
 @pytest.mark.parametrize("transport", ["webrtc", "websocket"])
 async def test_speaking_over_the_reply_interrupts_it(
     rtc_server: ServerProcess, tmp_path: Path, transport: str
 ) -> None:
-    wav = speech_wav(tmp_path / "barge-in.wav", 2.5, LONG_QUESTION, 6.0, FOLLOW_UP, 10.0)
-    async with open_page(rtc_server, wav) as page:
+    question = speech_wav(tmp_path / "question.wav", 2.5, LONG_QUESTION, 1.0)
+    follow_up = speech_wav(tmp_path / "follow-up.wav", 0.3, FOLLOW_UP, 0.5)
+    async with open_page(rtc_server, question, talk_over=True) as page:
         await page.start(transport)
+        # Talk over the reply once the page plays it, however long a loaded machine takes
+        # to start it (a follow-up at a fixed offset in the fake-mic file can come first).
+        await page.wait_for(lambda s: any(t["firstAudioAt"] is not None for t in s["turns"]))
+        said = await page.say(follow_up)
         state = await page.wait_for(
-            lambda s: any(understood(FOLLOW_UP, t["user"]) for t in completed_turns(s)),
-            timeout=120,
+            lambda s: any(understood(FOLLOW_UP, t["user"]) for t in completed_turns(s))
         )
         first = state["turns"][0]
         assert understood(LONG_QUESTION, first["user"]), first["user"]
         assert first["status"] == "cancelled", "the first reply was not interrupted"
         assert first["firstAudioAt"] is not None, "the first reply never played"
+        assert any(t >= said["startedAt"] for t in state["speechStarts"]), "follow-up unheard"
         # By the time the user had finished the follow-up, the first reply had gone quiet, and
         # nothing was heard until the answer to the follow-up began.
         follow = next(t for t in completed_turns(state) if understood(FOLLOW_UP, t["user"]))
@@ -91,7 +104,8 @@ async def test_signalling_answers_good_offers_and_refuses_bad_ones(
         result = await page.page.evaluate(
             """async () => {
                  const post = async (body, type) => {
-                   const headers = type ? {"Content-Type": type} : {};
+                   const headers = {Authorization: "Bearer KEY"};
+                   if (type) headers["Content-Type"] = type;
                    const r = await fetch("/v1/realtime/calls", {method: "POST", body, headers});
                    const text = r.status === 201 ? await r.text()
                                                  : (await r.json()).error.message;
@@ -113,7 +127,7 @@ async def test_signalling_answers_good_offers_and_refuses_bad_ones(
                          wrongType: await post("{}", "application/json"),
                          badSession: await post((() => { const f = new FormData();
                            f.set("sdp", "v=0"); f.set("session", "{not json"); return f; })())};
-               }"""
+               }""".replace("KEY", BROWSER_KEY)
         )
     status, answer, location = result["good"]
     assert status == 201 and answer.startswith("v=0") and "m=audio" in answer, result["good"]

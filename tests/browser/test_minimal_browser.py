@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser.conftest import open_page, speech_wav, understood
+from tests.browser.conftest import BROWSER_KEY, open_page, speech_wav, understood
 from tests.conftest import ServerProcess
 
 PAGE = Path(__file__).resolve().parents[2] / "clients" / "minimal_browser.html"
@@ -19,7 +19,7 @@ async def test_minimal_page_asks_and_plays_the_answer(
     wav = speech_wav(tmp_path / "question.wav", 1.5, QUESTION, 8.0)
     async with open_page(rtc_server, wav) as page:
         server = f"ws://127.0.0.1:{rtc_server.port}/v1/realtime"
-        await page.page.goto(f"{PAGE.as_uri()}?server={server}")
+        await page.page.goto(f"{PAGE.as_uri()}?server={server}&key={BROWSER_KEY}")
         await page.page.click("#start")
         # The page's own record (window.minimal) says when a reply is done and heard.
         try:

@@ -109,7 +109,10 @@ class Microphone:
         while True:
             if not current and self._queue:
                 started, current = self._queue.pop(0)
-                started.set_result(time.monotonic())
+                # Its first chunk's slot on the microphone's clock: a loop that fell behind
+                # sends the next chunks back to back until it has caught up, so the speech
+                # inside this audio leaves on this clock, not on the moment it was popped.
+                started.set_result(next_at)
             chunk = current.pop(0) if current else silence
             await self._send(chunk)
             next_at += CHUNK_S
@@ -285,19 +288,22 @@ class BenchSession:
                     r for r in self._since(mark) if r.event["type"] == ServerEvent.SPEECH_STOPPED
                 ]
                 result.cut_in = any(r.at < speech_end for r in stops)
+            played_until = 0.0
             if interruption is not None:
-                await asyncio.sleep(interrupt_after_s)
-                result.barge_in = await self._interrupt(mark, reply, interruption, deadline)
+                await self._hear(mark, reply, first, interrupt_after_s, deadline)
+                result.barge_in, played_until = await self._interrupt(
+                    mark, reply, interruption, deadline
+                )
             done = await self._wait(
                 lambda: self._done(mark, reply), deadline, ServerEvent.RESPONSE_DONE
             )
             self._collect(result, mark, reply, done)
             await self._wait_for_metrics(result, mark, reply)
             if interruption is None:
-                # A listener hears the reply out before speaking again.
-                await asyncio.sleep(max(0.0, first.at + result.reply_audio_s - time.monotonic()))
-            else:
-                await asyncio.sleep(1.0)  # roughly: let the answer to the interruption play
+                played_until = first.at + result.reply_audio_s
+            # A listener hears the reply (or the answer to the interruption) out before
+            # speaking again.
+            await asyncio.sleep(max(0.0, played_until - time.monotonic()))
         except TurnFailed as exc:
             result.error = str(exc)
         return result
@@ -312,13 +318,44 @@ class BenchSession:
                     raise TurnFailed(detail)
         return None
 
+    def _audio_s(self, mark: int, reply: str) -> float:
+        """Seconds of `reply`'s audio received since `mark`."""
+        return (
+            sum(
+                len(r.event.get("delta", "")) * 3 // 4  # base64 -> PCM16 bytes
+                for r in self._since(mark)
+                if r.event["type"] in ServerEvent.AUDIO_DELTAS
+                and r.event.get("response_id") == reply
+            )
+            / 2
+            / RATE
+        )
+
+    async def _hear(
+        self, mark: int, reply: str, first: Received, seconds: float, deadline: float
+    ) -> None:
+        """Listen to the first `seconds` of the reply: until that much of its audio has come
+        (or the reply has ended, shorter) and has had the time to play from its first
+        audible chunk. On a loaded machine audio can come slower than real time: a fixed
+        wait would then talk over a reply barely begun, or over none at all."""
+
+        def heard() -> bool | None:
+            if self._audio_s(mark, reply) >= seconds or self._done(mark, reply) is not None:
+                return True
+            return None
+
+        await self._wait(heard, deadline, "reply audio to talk over")
+        await asyncio.sleep(max(0.0, first.at + seconds - time.monotonic()))
+
     async def _interrupt(
         self,
         mark: int,
         reply: str,
         interruption: Interruption,
         deadline: float,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], float]:
+        """Talk over `reply`; its barge-in record, and when the answer to the interruption
+        will have played out."""
         sent_at = await self._mic.say(interruption.audio)
         speech_start = sent_at + interruption.speech_start_s
         done = await self._wait(lambda: self._done(mark, reply), deadline, "cancellation")
@@ -337,24 +374,31 @@ class BenchSession:
             None,
         )
         status = response_status(done.event)
+        if status == "failed":
+            raise TurnFailed(self._server_error(mark) or "response failed")
         follow_mark = self.received.index(done)
         follow = await self._wait(lambda: self._first_audible(follow_mark), deadline, "answer")
         follow_id = follow.event.get("response_id")
         await self._wait(lambda: self._done(follow_mark, follow_id), deadline, "answer's end")
         speech_end = sent_at + interruption.speech_end_s
-        # A reply shorter than the wait before the interruption ended on its own: nothing
-        # was interrupted, so there are no stop figures to take.
-        finished_first = done.at < speech_start
+        # One outcome per turn, from what the server said: the interruption cut the reply
+        # (`cancelled`), or the reply had ended on its own first (`completed`, or
+        # `incomplete` at a token limit). Not from comparing response.done's arrival with
+        # this side's reckoning of when the interruption's speech began: a server can cut the
+        # reply before that reckoning (counted as both, once), and a reply it finished after
+        # the speech began but before it heard it would count as neither.
+        cancelled = status == "cancelled"
 
         def since_start(at: float | None) -> float | None:
-            if at is None or finished_first:
+            # Stop figures only for a reply that was cut: nothing else was stopped.
+            if at is None or not cancelled:
                 return None
             return round((at - speech_start) * 1000, 1)
 
-        return {
+        record = {
             "interruption": interruption.text,
-            "reply_finished_first": finished_first,
-            "cancelled": status == "cancelled",
+            "reply_finished_first": not cancelled,
+            "cancelled": cancelled,
             # From the start of the user's interruption to the last reply audio received
             # (negative: the server had sent it all before), to the server's speech_started,
             # and to its response.done.
@@ -364,6 +408,7 @@ class BenchSession:
             "stale_chunks": sum(1 for r in deltas if r.at > done.at),
             "followup_v2v_ms": round((follow.at - speech_end) * 1000, 1),
         }
+        return record, follow.at + self._audio_s(follow_mark, follow_id)
 
     def _collect(self, result: TurnResult, mark: int, reply: str, done: Received) -> None:
         events = [r.event for r in self._since(mark)]
