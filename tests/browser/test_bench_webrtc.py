@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import BROWSER_KEY
 from tests.conftest import ARTIFACTS, ServerProcess
 from tests.e2e.test_bench import HANG_GUARD_S, run_bench
 
@@ -21,6 +22,7 @@ async def test_bench_over_webrtc(rtc_server: ServerProcess, tmp_path: Path) -> N
         "--turn-timeout", str(HANG_GUARD_S),
         "--corpus", str(tmp_path / "corpus"), "--out", str(out), timeout=2.5 * HANG_GUARD_S,
         prefix=("nsenter", f"--net={rtc_server.netns_path}"),
+        env={"VOICE_AGENT_API_KEY": BROWSER_KEY},  # the browser server needs a key
     )  # fmt: skip
     assert code == 0, output
     report = json.loads((out / "report.json").read_text())

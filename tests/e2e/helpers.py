@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.request
 from typing import Any
 
@@ -39,11 +40,16 @@ def get_json(url: str) -> dict[str, Any]:
     return json.loads(get_text(url))
 
 
-async def run_process(*argv: str, timeout: float) -> tuple[int, str]:
-    """Run a command to its end, its output and errors as one text; killed by its pid if
-    it overruns."""
+async def run_process(
+    *argv: str, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run a command to its end (with `env` added to ours), its output and errors as one
+    text; killed by its pid if it overruns."""
     process = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), timeout)

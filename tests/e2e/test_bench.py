@@ -19,10 +19,13 @@ pytestmark = pytest.mark.e2e
 
 
 async def run_bench(
-    *args: str, timeout: float = 300, prefix: tuple[str, ...] = ()
+    *args: str,
+    timeout: float = 300,
+    prefix: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     command = (sys.executable, "-m", "voice_agent", "bench", "--no-progress")
-    return await run_process(*prefix, *command, *args, timeout=timeout)
+    return await run_process(*prefix, *command, *args, timeout=timeout, env=env)
 
 
 # The bench waits on events; its per-turn timeout (and the test's) is only a hang guard, as

@@ -26,7 +26,7 @@ from voice_agent.audio import StreamResampler, float_to_pcm16
 from voice_agent.bench.client import AUDIBLE_RMS, TURN_DETECTIONS, BenchSession, TurnFailed
 from voice_agent.bench.corpus import RATE
 from voice_agent.gateway.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
-from voice_agent.realtime.client import ServerEvent, parse_event, session_update
+from voice_agent.realtime.client import ServerEvent, auth_headers, parse_event, session_update
 
 
 def calls_url(url: str) -> str:
@@ -103,7 +103,7 @@ class WebRTCBenchSession(BenchSession):
 
     async def _post_offer(self, sdp: str) -> str:
         async with (
-            aiohttp.ClientSession() as http,
+            aiohttp.ClientSession(headers=auth_headers()) as http,
             http.post(
                 calls_url(self.url), data=sdp, headers={"Content-Type": "application/sdp"}
             ) as response,
