@@ -27,12 +27,15 @@ from voice_agent.realtime.client import (
 pytestmark = pytest.mark.e2e
 
 
+HANG_GUARD_S = 240  # how long a loaded 2-core machine may take to start a reply
+
+
 async def assert_still_works(client: RealtimeConnection) -> None:
     """A full text turn with a spoken reply on the same session."""
     count = len(client.of_type(ServerEvent.RESPONSE_DONE))
     await client.send(text_item("Say hello."))
     await client.send(response_create())
-    done = await client.wait_for(ServerEvent.RESPONSE_DONE, count=count + 1, timeout=90)
+    done = await client.wait_for(ServerEvent.RESPONSE_DONE, count=count + 1, timeout=HANG_GUARD_S)
     assert done["response"]["status"] == "completed"
     assert client.response_audio(done["response"]["id"]).size > 0
 
@@ -98,14 +101,17 @@ async def test_each_bad_event_gets_an_error_and_the_session_lives_on(server: Ser
         await client.close()
 
 
+@pytest.mark.timeout(3 * HANG_GUARD_S)
 async def test_disconnect_mid_reply_frees_the_session(server: ServerProcess) -> None:
     client = await RealtimeConnection.connect(server.ws_url)
     await client.wait_for(ServerEvent.SESSION_CREATED)
     await client.send(text_item("Tell me a long story about the sea."))
     await client.send(response_create())
-    await client.wait_for(ServerEvent.AUDIO_DELTA, timeout=90)
+    await client.wait_for(ServerEvent.AUDIO_DELTA, timeout=HANG_GUARD_S)
     await client.close()  # gone, mid-reply
-    for _ in range(100):
+    # The server frees the session on its own time; ask until it has, with only a hang
+    # guard for a limit (a loaded machine took over 10 s).
+    for _ in range(HANG_GUARD_S * 10):
         health = get_json(server.http_url + "/healthz")
         if health["sessions"] == 0:
             break
