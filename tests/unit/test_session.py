@@ -26,6 +26,7 @@ from voice_agent.engines.base import (
     Turn,
     UserTranscript,
 )
+from voice_agent.fuzz.sans_io import LoudnessVAD  # turns from synthetic audio
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.protocol import SessionConfig, TurnDetection
 from voice_agent.turns.clock import VirtualClock, settle
@@ -36,16 +37,6 @@ from voice_agent.turns.session import AudioSink, Session, SessionLimits
 RATE = 24_000
 CLAUSE_S = 0.5
 CLAUSES = ["First clause here.", "Second clause here.", "Third clause here."]
-
-
-class LoudnessVAD:
-    """Scores a window 1.0 when it is loud: enough to drive turn logic with synthetic audio."""
-
-    def new_state(self) -> None:
-        return None
-
-    def __call__(self, window: np.ndarray, state: object) -> float:
-        return 1.0 if float(np.sqrt(np.mean(window**2))) > 0.05 else 0.0
 
 
 class ScriptedEngine:

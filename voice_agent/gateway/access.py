@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -179,6 +179,14 @@ def refusal(status: int, code: str, message: str, **headers: str) -> web.Respons
     return web.json_response(body, status=status, headers=headers)
 
 
+def counted_refusal(
+    refusals: Counter[str], status: int, code: str, message: str, **headers: str
+) -> web.Response:
+    """A refusal that /metrics counts under its code."""
+    refusals[code] += 1
+    return refusal(status, code, message, **headers)
+
+
 def _needs_api_key(request: web.Request) -> bool:
     """Minting secrets and reading metrics take the real key, never an ephemeral one."""
     return request.path in (CLIENT_SECRETS_PATH, "/metrics")
@@ -199,8 +207,8 @@ async def access_middleware(request: web.Request, handler: Any) -> web.StreamRes
     runtime = request.app["runtime"]
     keys: Keys = request.app["keys"]
     if not origin_allowed(request.headers.get("Origin"), request.host, runtime.config.origins):
-        runtime.refusals["forbidden_origin"] += 1
-        return refusal(
+        return counted_refusal(
+            runtime.refusals,
             403,
             "forbidden_origin",
             f"pages from {request.headers.get('Origin')} may not use this server; the operator "
@@ -214,8 +222,8 @@ async def access_middleware(request: web.Request, handler: Any) -> web.StreamRes
     else:
         grant = keys.grant(presented)
     if grant is None:
-        runtime.refusals["unauthorized"] += 1
         what = "no API key was given" if presented is None else "the key given is not valid"
+        runtime.refusals["unauthorized"] += 1  # counted apart from the code OpenAI's clients know
         return refusal(
             401,
             "invalid_api_key",

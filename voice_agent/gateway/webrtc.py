@@ -29,7 +29,7 @@ from aiortc import (
 from aiortc.sdp import SessionDescription
 
 from voice_agent.config import ServerConfig
-from voice_agent.gateway.access import AddressLimits, Grant, refusal
+from voice_agent.gateway.access import AddressLimits, Grant, counted_refusal, refusal
 from voice_agent.gateway.guard import SessionGuard
 from voice_agent.gateway.runtime import Runtime, dispatch, enforce_deadlines
 from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
@@ -320,16 +320,16 @@ async def create_call(request: web.Request) -> web.Response:
     runtime = manager.runtime
     address = request.remote or "unknown"
     if not manager.addresses.offer(address):
-        runtime.refusals["too_many_offers"] += 1
-        return refusal(
+        return counted_refusal(
+            runtime.refusals,
             429,
             "too_many_offers",
             f"more than {runtime.config.max_offers_per_minute} offers a minute from this address",
             **{"Retry-After": "60"},
         )
     if not manager.addresses.connect(address):
-        runtime.refusals["too_many_connections"] += 1
-        return refusal(
+        return counted_refusal(
+            runtime.refusals,
             429,
             "too_many_connections",
             f"this address already holds {runtime.config.max_connections_per_ip} sessions",
@@ -348,8 +348,12 @@ async def create_call(request: web.Request) -> web.Response:
         return refusal(400, "invalid_offer", str(exc))
     except web.HTTPRequestEntityTooLarge:
         manager.addresses.disconnect(address)
-        runtime.refusals["body_too_large"] += 1
-        return refusal(413, "body_too_large", f"the offer is over {runtime.config.max_body_kb} KiB")
+        return counted_refusal(
+            runtime.refusals,
+            413,
+            "body_too_large",
+            f"the offer is over {runtime.config.max_body_kb} KiB",
+        )
     except CallRefused:
         manager.addresses.disconnect(address)
         refused = runtime.refuse()["error"]
