@@ -38,17 +38,14 @@ class PiperTTS:
             model, model_config = config.model_path, config.model_path + ".json"
         else:
             model, model_config = default_voice_paths()
-        self._seeded: SeededNoiseSession | None = None
-        if config.seeded_noise or config.threads:
-            # Our own session in place of the one PiperVoice.load would make (and load twice).
-            from piper.config import PiperConfig
+        from piper.config import PiperConfig
 
-            self._seeded = SeededNoiseSession(model, config.threads, config.seeded_noise)
-            with open(model_config, encoding="utf-8") as handle:
-                voice_config = PiperConfig.from_dict(json.load(handle))
-            self._voice = PiperVoice(session=self._seeded, config=voice_config)
-        else:
-            self._voice = PiperVoice.load(model, config_path=model_config)
+        # Our own session in place of the one PiperVoice.load would make: its options (no
+        # spinning, no memory arena) are ours, and its noise can be seeded.
+        self._session = PiperSession(model, config.threads, config.seeded_noise)
+        with open(model_config, encoding="utf-8") as handle:
+            voice_config = PiperConfig.from_dict(json.load(handle))
+        self._voice = PiperVoice(session=self._session, config=voice_config)
         self._synthesis = SynthesisConfig(length_scale=config.length_scale, volume=config.volume)
         self.config = config
         self.sample_rate: int = self._voice.config.sample_rate
@@ -56,9 +53,9 @@ class PiperTTS:
 
     def reseed(self, seed: int) -> None:
         """Make the next syntheses reproducible (needs `seeded_noise`)."""
-        if self._seeded is None or not self._seeded.seeded:
+        if not self._session.seeded:
             raise RuntimeError("PiperTTS.reseed needs TTSConfig(seeded_noise=True)")
-        self._seeded.reseed(seed)
+        self._session.reseed(seed)
 
     def synthesize_blocking(self, text: str, length_scale: float | None = None) -> np.ndarray:
         synthesis = self._synthesis
@@ -84,13 +81,14 @@ _NOISE_CHANNELS = 256  # more than any draw needs (2 for durations, 192 for the 
 _MAX_FRAMES_PER_PHONEME = 64  # 0.74 s at 86 frames/s: longer than any phoneme or pause
 
 
-class SeededNoiseSession:
-    """Stands in for PiperVoice.session: same `run`, with seeded noise and a thread count."""
+class PiperSession:
+    """Stands in for PiperVoice.session: same `run`, on our options, with a thread count and
+    (`seeded`) noise from a seeded generator."""
 
     def __init__(self, model_path: str, threads: int, seeded: bool) -> None:
         import onnxruntime
 
-        options = session_options(threads)
+        options = session_options(threads, varying_shapes=True)
         self.seeded = seeded
         model: Any = _with_noise_inputs(model_path) if seeded else model_path
         self._session = onnxruntime.InferenceSession(

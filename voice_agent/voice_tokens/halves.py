@@ -133,7 +133,7 @@ class PiperHalves:
         )
         flow = extractor.extract_model([cut.prior_sample, cut.mask], [cut.latent])
         decoder = extractor.extract_model([cut.latent], [model.graph.output[0].name])
-        options = session_options(threads)
+        options = session_options(threads, varying_shapes=True)
         providers = ["CPUExecutionProvider"]
 
         def session(part: Any) -> Any:
