@@ -26,6 +26,9 @@ def free_port() -> int:
 PRIVATE_NETWORK = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
+NO_LOAD_ADMISSION = ["--max-reply-delay-s", "0"]
+
+
 class ServerProcess:
     """A real `voice-agent serve` process on a loopback port, stopped by its own pid.
 
@@ -57,6 +60,9 @@ class ServerProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                # Tests hold several sessions on a 2-core machine that may be busy: slow
+                # replies there are expected, and must not refuse the next test's session.
+                *NO_LOAD_ADMISSION,
                 *args,
             ],
             stdout=self._log,

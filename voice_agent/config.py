@@ -39,6 +39,7 @@ class ServerConfig:
     llm_history_turns: int = -1  # -1: EMBEDDED_LLM_TURNS for the embedded LLM, all for --llm-url
     calculator: bool = True  # the cascade works out sums the user asks instead of its LLM
     max_sessions: int = 8
+    max_reply_delay_s: float = 5.0  # refuse new sessions while replies start slower; 0: off
     max_event_mb: float = 16.0
     max_events_per_s: float = GuardLimits.events_per_s
     max_audio_rate: float = GuardLimits.audio_rate
@@ -146,6 +147,9 @@ HELP: dict[str, str] = {
     "calculator": 'answer a turn that asks a sum ("what is 12 times 7") by working it out '
     "instead of asking the LLM, which a small model gets wrong",
     "max_sessions": "concurrent sessions; more are refused with an error event",
+    "max_reply_delay_s": "refuse new sessions (as at --max-sessions) while the replies of the "
+    "open ones take longer than this to start: the median, over the last minute, of end of "
+    "the user's turn to first reply audio; 0: off",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
     "max_events_per_s": "client events a session may send a second, sustained (bursts of five "
     "seconds' worth pass); more are dropped with a rate_limit_exceeded error",
@@ -257,6 +261,8 @@ def server_config_from_args(args: argparse.Namespace) -> ServerConfig:
         )
     if config.max_sessions < 1:
         raise SystemExit("error: --max-sessions must be at least 1")
+    if config.max_reply_delay_s < 0:
+        raise SystemExit("error: --max-reply-delay-s must be 0 (off) or more")
     if not 0.0 <= config.temperature <= 2.0:
         raise SystemExit("error: --temperature must be in [0, 2]")
     if config.llm_history_turns < -1:

@@ -12,10 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from voice_agent.gateway.load import ReplyDelays
 from voice_agent.realtime.protocol import AudioFormat
 
 MU_LAW_BYTES_PER_SAMPLE = 1
 PCM16_BYTES_PER_SAMPLE = 2
+TURN_METRICS = "voice_agent.turn.metrics"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SessionGuard:
     limits: GuardLimits
     refusals: Counter[str]  # the process's refusal counts, by reason (shown in /metrics)
     clock: Any = time.monotonic
+    load: ReplyDelays | None = None  # the process's reply delays, fed from each reply's metrics
     started_at: float = field(init=False)
     last_activity: float = field(init=False)
     _events: TokenBucket = field(init=False)
@@ -89,8 +92,11 @@ class SessionGuard:
         return self._refused("audio_rate_exceeded")
 
     def saw(self, event: dict[str, Any]) -> None:
-        """An event the server sent: a turn or a reply is activity, not idleness."""
+        """An event the server sent: a turn or a reply is activity, not idleness; a reply's
+        metrics say how long it took to start."""
         kind = event.get("type", "")
+        if kind == TURN_METRICS and self.load is not None:
+            self.load.record_turn_metrics(event)
         if kind == "input_audio_buffer.speech_started" or kind.startswith("response."):
             self.last_activity = self.clock()
 

@@ -16,6 +16,7 @@ from typing import Any
 from voice_agent.config import ServerConfig
 from voice_agent.engines.base import Engine
 from voice_agent.gateway.guard import SessionGuard
+from voice_agent.gateway.load import ReplyDelays
 from voice_agent.models.vad import SpeechProbability
 from voice_agent.models.workers import ModelWorker
 from voice_agent.realtime.client_events import parse_client_event
@@ -47,20 +48,35 @@ class Runtime:
     refusals: Counter[str] = field(default_factory=Counter)
 
     draining: bool = False  # shutting down: no new sessions
+    load: ReplyDelays = field(init=False)  # every session's reply delays, fed by the guards
+
+    def __post_init__(self) -> None:
+        self.load = ReplyDelays(self.config.max_reply_delay_s)
 
     @property
     def full(self) -> bool:
-        return self.draining or len(self.sessions) >= self.config.max_sessions
+        """Whether a new session would be refused. Load refuses only while sessions are open:
+        their replies are what is slow, and with none open there is no one to protect."""
+        at_limit = len(self.sessions) >= self.config.max_sessions
+        return self.draining or at_limit or (bool(self.sessions) and self.load.overloaded)
 
     def refuse(self) -> dict[str, Any]:
         """Count a refused session; the `error` event that tells the client why."""
         self.sessions_refused += 1
-        self.refusals["session_limit_reached"] += 1
-        why = (
-            "this server is shutting down"
-            if self.draining
-            else f"this server is at its limit of {self.config.max_sessions} concurrent sessions"
-        )
+        median = self.load.median_s()
+        if self.draining:
+            reason, why = "session_limit_reached", "this server is shutting down"
+        elif len(self.sessions) >= self.config.max_sessions:
+            reason = "session_limit_reached"
+            why = f"this server is at its limit of {self.config.max_sessions} concurrent sessions"
+        else:
+            reason = "overloaded"
+            why = (
+                f"this server is busy: its replies take {median or 0:.1f} s to start (median "
+                f"of the last minute), over its bound of {self.config.max_reply_delay_s:g} s"
+            )
+        self.refusals[reason] += 1
+        # One code for every "no room now" (clients already handle it); /metrics tells apart.
         return error_event("session_limit_reached", why + "; try again later", kind="server_error")
 
     async def drain(self, timeout_s: float = DRAIN_S) -> None:
@@ -112,7 +128,7 @@ class Runtime:
         return session
 
     def guard(self) -> SessionGuard:
-        return SessionGuard(self.config.guard_limits(), self.refusals)
+        return SessionGuard(self.config.guard_limits(), self.refusals, load=self.load)
 
     async def close_session(self, session: Session) -> None:
         await session.close()

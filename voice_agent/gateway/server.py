@@ -22,6 +22,7 @@ from voice_agent.gateway.access import (
     access_middleware,
     create_client_secret,
 )
+from voice_agent.gateway.app_keys import ADDRESSES, CALLS, KEYS, RUNTIME, SOCKETS
 from voice_agent.gateway.runtime import DRAIN_S, Runtime
 from voice_agent.gateway.webrtc import add_webrtc_routes, ice_servers
 from voice_agent.gateway.websocket import close_sockets, realtime_socket
@@ -38,19 +39,22 @@ def build_engines(config: ServerConfig) -> dict[str, Engine]:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     return web.json_response(
         {
             "status": "ok",
             "engines": list(runtime.engines),
             "sessions": len(runtime.sessions),
             "max_sessions": runtime.config.max_sessions,
+            # For a load balancer: whether new sessions are refused for slow replies now.
+            "overloaded": runtime.load.overloaded,
+            "reply_delay_s": runtime.load.median_s(),
         }
     )
 
 
 async def metrics(request: web.Request) -> web.Response:
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     lines = [
         "# TYPE voice_agent_sessions_active gauge",
         f"voice_agent_sessions_active {len(runtime.sessions)}",
@@ -60,8 +64,12 @@ async def metrics(request: web.Request) -> web.Response:
         f"voice_agent_sessions_refused_total {runtime.sessions_refused}",
         "# TYPE voice_agent_responses_active gauge",
         f"voice_agent_responses_active {sum(s.response is not None for s in runtime.sessions)}",
+        "# HELP voice_agent_reply_delay_seconds median over the last minute of end of turn to "
+        "first reply audio (NaN: too few replies)",
+        "# TYPE voice_agent_reply_delay_seconds gauge",
+        f"voice_agent_reply_delay_seconds {_or_nan(runtime.load.median_s())}",
         "# TYPE voice_agent_webrtc_calls_active gauge",
-        f"voice_agent_webrtc_calls_active {len(request.app['calls'].calls)}",
+        f"voice_agent_webrtc_calls_active {len(request.app[CALLS].calls)}",
         "# HELP voice_agent_refusals_total requests, events and sessions refused or ended "
         "by a limit, by reason",
         "# TYPE voice_agent_refusals_total counter",
@@ -73,6 +81,10 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
 
+def _or_nan(value: float | None) -> str:
+    return "NaN" if value is None else f"{value:.3f}"
+
+
 async def index(request: web.Request) -> web.Response:
     """The browser client: one self-contained page, nothing fetched from elsewhere."""
     page = resources.files("voice_agent.gateway").joinpath("web/index.html").read_text("utf-8")
@@ -81,7 +93,7 @@ async def index(request: web.Request) -> web.Response:
 
 async def client_config(request: web.Request) -> web.Response:
     """What the page needs to know to call: the ICE servers WebRTC should use."""
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     servers = [
         {
             "urls": s.urls,
@@ -98,10 +110,10 @@ def create_app(runtime: Runtime) -> web.Application:
     app = web.Application(
         middlewares=[access_middleware], client_max_size=config.max_body_kb * 1024
     )
-    app["runtime"] = runtime
-    app["sockets"] = set()
-    app["keys"] = Keys(config.api_key)
-    app["addresses"] = AddressLimits(config.max_connections_per_ip, config.max_offers_per_minute)
+    app[RUNTIME] = runtime
+    app[SOCKETS] = set()
+    app[KEYS] = Keys(config.api_key)
+    app[ADDRESSES] = AddressLimits(config.max_connections_per_ip, config.max_offers_per_minute)
     app.router.add_get("/", index)
     app.router.add_get("/client-config.json", client_config)
     app.router.add_get("/healthz", healthz)
