@@ -68,9 +68,10 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serve(**settings: Any) -> AsyncIterator[Server]:
+async def serve(engine: ScriptedEngine | None = None, **settings: Any) -> AsyncIterator[Server]:
     config = ServerConfig(port=free_port(), warm_up=False, **settings)
-    runtime = Runtime(config=config, engines={"cascade": ScriptedEngine()}, vad_model=LoudnessVAD())
+    engines = {"cascade": engine or ScriptedEngine()}
+    runtime = Runtime(config=config, engines=engines, vad_model=LoudnessVAD())
     runner = web.AppRunner(create_app(runtime))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", config.port).start()
@@ -197,7 +198,11 @@ async def test_one_address_holds_at_most_its_connections() -> None:
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await server.http.ws_connect(server.ws_url)
             assert refused.value.status == 429
-        assert (await server.metrics())["too_many_connections"] == 1
+            # The refusal says why, as the JSON `error` object every refusal carries.
+            async with server.http.get(server.url + "/v1/realtime") as response:
+                assert response.status == 429 and response.headers["Retry-After"] == "10"
+                assert (await response.json())["error"]["code"] == "too_many_connections"
+        assert (await server.metrics())["too_many_connections"] == 2
 
 
 async def test_offers_per_minute_and_body_size_are_bounded() -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from voice_agent.gateway.app_keys import GRANT, KEYS, RUNTIME
 from voice_agent.realtime.client_events import parse_json
 from voice_agent.realtime.protocol import ProtocolError, SessionConfig
 from voice_agent.realtime.session_update import apply_session_update
@@ -204,8 +205,8 @@ def _is_hang_up(request: web.Request) -> bool:
 async def access_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     if not (request.path.startswith("/v1/") or request.path == "/metrics"):
         return await handler(request)  # the page, its config and /healthz are public
-    runtime = request.app["runtime"]
-    keys: Keys = request.app["keys"]
+    runtime = request.app[RUNTIME]
+    keys: Keys = request.app[KEYS]
     if not origin_allowed(request.headers.get("Origin"), request.host, runtime.config.origins):
         return counted_refusal(
             runtime.refusals,
@@ -231,14 +232,14 @@ async def access_middleware(request: web.Request, handler: Any) -> web.StreamRes
             f"subprotocol {INSECURE_KEY_PROTOCOL}<key>); ephemeral keys expire",
             **{"WWW-Authenticate": "Bearer"},
         )
-    request["grant"] = grant
+    request[GRANT] = grant
     return await handler(request)
 
 
 async def create_client_secret(request: web.Request) -> web.Response:
     """`POST /v1/realtime/client_secrets`, as OpenAI's: a short-lived `ek_…` key for a page,
     optionally bound to a session config that every session it opens starts with."""
-    runtime = request.app["runtime"]
+    runtime = request.app[RUNTIME]
     try:
         body = parse_json(await request.read()) if request.can_read_body else {}
     except ProtocolError as exc:
@@ -262,7 +263,7 @@ async def create_client_secret(request: web.Request) -> web.Response:
         config = apply_session_update(SessionConfig(engine=engines[0]), session or {}, engines)
     except ProtocolError as exc:
         return refusal(400, exc.code, exc.message)
-    keys: Keys = request.app["keys"]
+    keys: Keys = request.app[KEYS]
     try:
         value, secret = keys.issue(ttl, session)
     except OverflowError as exc:

@@ -30,6 +30,7 @@ from aiortc.sdp import SessionDescription
 
 from voice_agent.config import ServerConfig
 from voice_agent.gateway.access import AddressLimits, Grant, counted_refusal, refusal
+from voice_agent.gateway.app_keys import ADDRESSES, CALLS, GRANT
 from voice_agent.gateway.guard import SessionGuard
 from voice_agent.gateway.runtime import Runtime, dispatch, enforce_deadlines
 from voice_agent.gateway.webrtc_audio import ReplyAudioTrack, feed_track
@@ -89,7 +90,7 @@ class SdpError(ValueError):
 
 
 class CallRefused(Exception):
-    """The server is at its session limit."""
+    """The server has no room for another session: at its limit, overloaded or shutting down."""
 
 
 @dataclass
@@ -316,7 +317,7 @@ async def _read_offer(request: web.Request, runtime: Runtime) -> tuple[str, Any]
 
 
 async def create_call(request: web.Request) -> web.Response:
-    manager: CallManager = request.app["calls"]
+    manager: CallManager = request.app[CALLS]
     runtime = manager.runtime
     address = request.remote or "unknown"
     if not manager.addresses.offer(address):
@@ -335,7 +336,7 @@ async def create_call(request: web.Request) -> web.Response:
             f"this address already holds {runtime.config.max_connections_per_ip} sessions",
             **{"Retry-After": "10"},
         )
-    grant: Grant = request.get("grant") or Grant()
+    grant: Grant = request.get(GRANT) or Grant()
     try:
         if runtime.full:
             raise CallRefused
@@ -371,7 +372,7 @@ async def create_call(request: web.Request) -> web.Response:
 
 
 async def hang_up(request: web.Request) -> web.Response:
-    manager: CallManager = request.app["calls"]
+    manager: CallManager = request.app[CALLS]
     call = manager.calls.get(request.match_info["call_id"])
     if call is None:
         return refusal(404, "call_not_found", "no such call (it may have ended already)")
@@ -380,8 +381,8 @@ async def hang_up(request: web.Request) -> web.Response:
 
 
 def add_webrtc_routes(app: web.Application, runtime: Runtime) -> None:
-    manager = CallManager(runtime, app["addresses"])
-    app["calls"] = manager
+    manager = CallManager(runtime, app[ADDRESSES])
+    app[CALLS] = manager
     app.router.add_post("/v1/realtime/calls", create_call)
     app.router.add_post("/v1/realtime", create_call)  # the beta endpoint took offers here
     app.router.add_post("/v1/realtime/calls/{call_id}/hangup", hang_up)

@@ -14,7 +14,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from voice_agent.gateway.access import INSECURE_KEY_PROTOCOL, AddressLimits, Grant
+from voice_agent.gateway.access import (
+    INSECURE_KEY_PROTOCOL,
+    AddressLimits,
+    Grant,
+    counted_refusal,
+)
+from voice_agent.gateway.app_keys import ADDRESSES, GRANT, RUNTIME, SOCKETS
 from voice_agent.gateway.runtime import Runtime, dispatch, enforce_deadlines
 from voice_agent.realtime.protocol import error_event, rename_for_beta
 
@@ -40,18 +46,20 @@ def _protocols(request: web.Request) -> tuple[str, ...]:
 
 
 async def realtime_socket(request: web.Request) -> web.StreamResponse:
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     config = runtime.config
-    addresses: AddressLimits = request.app["addresses"]
+    addresses: AddressLimits = request.app[ADDRESSES]
     address = request.remote or "unknown"
     if not addresses.connect(address):
-        runtime.refusals["too_many_connections"] += 1
-        raise web.HTTPTooManyRequests(
-            text=f"this address already holds {config.max_connections_per_ip} sessions",
-            headers={"Retry-After": "10"},
+        return counted_refusal(  # the same JSON `error` as WebRTC's refusal
+            runtime.refusals,
+            429,
+            "too_many_connections",
+            f"this address already holds {config.max_connections_per_ip} sessions",
+            **{"Retry-After": "10"},
         )
     try:
-        return await _serve_socket(request, runtime, request.get("grant") or Grant())
+        return await _serve_socket(request, runtime, request.get(GRANT) or Grant())
     finally:
         addresses.disconnect(address)
 
@@ -105,7 +113,7 @@ async def _serve_socket(request: web.Request, runtime: Runtime, grant: Grant) ->
         await emit(error_event(code, message))
         await close(1000, code)
 
-    sockets: set[web.WebSocketResponse] = request.app["sockets"]
+    sockets: set[web.WebSocketResponse] = request.app[SOCKETS]
     sockets.add(ws)
     deadlines = asyncio.create_task(enforce_deadlines(guard, end))
     try:
@@ -132,5 +140,6 @@ async def _serve_socket(request: web.Request, runtime: Runtime, grant: Grant) ->
 
 
 async def close_sockets(app: web.Application) -> None:
-    for ws in list(app["sockets"]):
+    sockets = app[SOCKETS]
+    for ws in list(sockets):
         await ws.close(code=WS_CLOSE_GOING_AWAY, message=b"server shutting down")
