@@ -152,9 +152,9 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import asyncio
     import time
 
-    from voice_agent.bench.client import TURN_DETECTIONS
     from voice_agent.bench.questions import questions
     from voice_agent.bench.runner import BenchConfig, run_bench
+    from voice_agent.bench.turn import TURN_DETECTIONS
 
     if args.ice_host_addresses:
         from voice_agent.gateway.webrtc import restrict_host_addresses

@@ -10,9 +10,10 @@ import pytest
 
 from voice_agent.audio import float_to_pcm16
 from voice_agent.bench import report
-from voice_agent.bench.client import BenchSession, Interruption, TurnResult
+from voice_agent.bench.client import BenchSession
 from voice_agent.bench.corpus import RATE, plan, speech_bounds
 from voice_agent.bench.prompts import all_prompts
+from voice_agent.bench.turn import Interruption, TurnResult
 from voice_agent.realtime.client import EventLog, Received, ServerEvent
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import numpy as np
 
 from voice_agent.bench.corpus import RATE
+from voice_agent.bench.microphone import Microphone
+from voice_agent.bench.turn import TURN_DETECTIONS, Interruption, TurnFailed, TurnResult
 from voice_agent.realtime.client import (
     ConnectionClosed,
     EventLog,
@@ -34,105 +35,10 @@ from voice_agent.realtime.client import (
     session_update,
 )
 
-CHUNK_S = 0.02
-CHUNK = int(RATE * CHUNK_S)
 AUDIBLE_RMS = 0.01  # -40 dBFS: quieter reply chunks do not count as "the reply started"
 
 
-@dataclass(frozen=True)
-class Interruption:
-    """An utterance to speak over the reply, and where its speech lies in its audio."""
-
-    text: str
-    audio: np.ndarray = field(repr=False)
-    speech_start_s: float
-    speech_end_s: float
-
-
-class TurnFailed(Exception):
-    """The turn could not be measured; the message says why, for the report."""
-
-
-@dataclass
-class TurnResult:
-    target: str
-    session: int
-    turn: int
-    item_id: str
-    kind: str
-    voice: str
-    prompt: str
-    error: str | None = None
-    v2v_ms: float | None = None
-    server_ms: dict[str, float | None] = field(default_factory=dict)
-    transcript: str | None = None
-    transcript_wer: float | None = None
-    reply_text: str = ""
-    reply_audio_s: float = 0.0
-    reply_wer: float | None = None
-    barge_in: dict[str, Any] | None = None
-    cut_in: bool | None = None  # a paused turn: the server ended it at its pause
-    question_id: str = ""  # answer-accuracy turns: the question asked, and the verdicts
-    right: bool | None = None
-    english: bool | None = None
-    judge: bool | None = None
-    reply_audio: np.ndarray | None = field(default=None, repr=False)  # for the Whisper check
-
-    def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "reply_audio"}
-        return data
-
-
-class Microphone:
-    """Streams audio at real-time pace; silence whenever nothing is queued."""
-
-    def __init__(self, send: Any) -> None:
-        self._send = send
-        # Utterances waiting their turn: (resolved when its first chunk goes, its chunks).
-        self._queue: list[tuple[asyncio.Future[float], list[np.ndarray]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    def say(self, audio: np.ndarray) -> asyncio.Future[float]:
-        """Queue an utterance; the future gives the time its first sample was sent."""
-        started: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        chunks = [audio[i : i + CHUNK] for i in range(0, len(audio), CHUNK)]
-        self._queue.append((started, chunks))
-        return started
-
-    async def _run(self) -> None:
-        silence = np.zeros(CHUNK, np.float32)
-        next_at = time.monotonic()
-        current: list[np.ndarray] = []
-        while True:
-            if not current and self._queue:
-                started, current = self._queue.pop(0)
-                # Its first chunk's slot on the microphone's clock: a loop that fell behind
-                # sends the next chunks back to back until it has caught up, so the speech
-                # inside this audio leaves on this clock, not on the moment it was popped.
-                started.set_result(next_at)
-            chunk = current.pop(0) if current else silence
-            await self._send(chunk)
-            next_at += CHUNK_S
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-
-
 ITEM_DELETED = "conversation.item.deleted"
-
-
-# The turn detection a target's sessions ask for (None: the server's default).
-TURN_DETECTIONS: dict[str, dict[str, Any]] = {
-    "server_vad": {"type": "server_vad", "silence_duration_ms": 500},
-    "semantic_vad": {"type": "semantic_vad", "eagerness": "auto"},
-}
 
 
 class BenchSession:

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from voice_agent.bench.answers import accuracy_summary
-from voice_agent.bench.client import TurnResult
 from voice_agent.bench.judging import Verdict
+from voice_agent.bench.turn import TurnResult
 
 Figure = tuple[str, str, Callable[[TurnResult], float | None]]
 

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from voice_agent.bench import corpus, report
-from voice_agent.bench.client import BenchSession, Interruption, TurnFailed, TurnResult
+from voice_agent.bench.client import BenchSession
 from voice_agent.bench.judge_model import JudgeModel
 from voice_agent.bench.judging import judge
 from voice_agent.bench.questions import all_questions
+from voice_agent.bench.turn import Interruption, TurnFailed, TurnResult
 from voice_agent.evaluation import word_error_rate
 
 DEFAULT_CORPUS = Path.home() / ".cache" / "voice-agent" / "bench-corpus"

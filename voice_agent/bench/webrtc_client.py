@@ -23,8 +23,9 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 
 from voice_agent.audio import StreamResampler, float_to_pcm16
-from voice_agent.bench.client import AUDIBLE_RMS, TURN_DETECTIONS, BenchSession, TurnFailed
+from voice_agent.bench.client import AUDIBLE_RMS, BenchSession
 from voice_agent.bench.corpus import RATE
+from voice_agent.bench.turn import TURN_DETECTIONS, TurnFailed
 from voice_agent.gateway.webrtc_audio import FRAME_SAMPLES, TRACK_RATE, frame_to_mono, make_frame
 from voice_agent.realtime.client import ServerEvent, auth_headers, parse_event, session_update
 
