@@ -91,7 +91,8 @@ extra=""
 (( dev )) && extra="[dev]"
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 install_llama_cpp
-"${pip[@]}" install --progress-bar on -e ".${extra}"
+# requirements.lock pins every version the test suite has run on (and scripts/audit.py audits).
+"${pip[@]}" install --progress-bar on -c requirements.lock -e ".${extra}"
 "${pip[@]}" install -q --no-deps -r requirements-nodeps.txt
 
 step "checking that the models load"
