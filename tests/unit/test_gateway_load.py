@@ -28,25 +28,32 @@ def metrics_event(total_ms: float | None) -> dict:
     return {"type": "voice_agent.turn.metrics", "durations_ms": {"total_to_first_audio": total_ms}}
 
 
-def test_the_median_of_the_last_minute_decides() -> None:
-    clock = FakeClock()
-    delays = ReplyDelays(bound_s=4.0, clock=clock)
+def test_the_last_minute_decides_whether_one_more_session_fits() -> None:
+    clock, open_now = FakeClock(), [1]
+    delays = ReplyDelays(bound_s=5.0, open_sessions=lambda: open_now[0], clock=clock)
     for _ in range(MIN_REPLIES - 1):
         delays.record_turn_metrics(metrics_event(9000))
-    assert delays.median_s() is None and not delays.overloaded  # too few to say
+    assert delays.median_s() is None and delays.admits_another()  # too few to say
     delays.record_turn_metrics(metrics_event(None))  # cancelled before any audio: says nothing
-    assert not delays.overloaded
+    assert delays.admits_another()
     delays.record_turn_metrics(metrics_event(1000))
-    assert delays.median_s() == 9.0 and delays.overloaded
-    for _ in range(4):
+    assert delays.median_s() == 9.0 and not delays.admits_another() and delays.overloaded
+
+    clock.now += WINDOW_S + 1  # old replies forgotten
+    assert delays.median_s() is None and delays.admits_another()
+    for _ in range(MIN_REPLIES):  # one session open, its replies start in 2 s
         delays.record_turn_metrics(metrics_event(2000))
-    assert delays.median_s() == 2.0 and not delays.overloaded
-    clock.now += WINDOW_S + 1
-    assert delays.median_s() is None and not delays.overloaded  # old replies forgotten
+    assert delays.projected_s(2) == 4.0 and delays.admits_another()  # 2 sessions: ~4 s
+    open_now[0] = 2
+    assert delays.projected_s(3) == 6.0 and not delays.admits_another()  # 3: ~6 s, too slow
+    for _ in range(2 * MIN_REPLIES):  # two open, and replies still start in 2 s
+        delays.record_turn_metrics(metrics_event(2000))
+    assert delays.projected_s(3) == 3.0 and delays.admits_another()
+
     off = ReplyDelays(bound_s=0.0, clock=clock)
     for _ in range(MIN_REPLIES):
         off.record(60.0)
-    assert off.median_s() == 60.0 and not off.overloaded
+    assert off.median_s() == 60.0 and off.admits_another()
 
 
 class SlowToStartEngine(ScriptedEngine):

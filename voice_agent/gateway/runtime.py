@@ -51,7 +51,7 @@ class Runtime:
     load: ReplyDelays = field(init=False)  # every session's reply delays, fed by the guards
 
     def __post_init__(self) -> None:
-        self.load = ReplyDelays(self.config.max_reply_delay_s)
+        self.load = ReplyDelays(self.config.max_reply_delay_s, lambda: len(self.sessions))
 
     @property
     def full(self) -> bool:
@@ -71,9 +71,11 @@ class Runtime:
             why = f"this server is at its limit of {self.config.max_sessions} concurrent sessions"
         else:
             reason = "overloaded"
+            projected = self.load.projected_s(len(self.sessions) + 1) or 0.0
             why = (
                 f"this server is busy: its replies take {median or 0:.1f} s to start (median "
-                f"of the last minute), over its bound of {self.config.max_reply_delay_s:g} s"
+                f"of the last minute), and one more session would make that about "
+                f"{projected:.1f} s, over its bound of {self.config.max_reply_delay_s:g} s"
             )
         self.refusals[reason] += 1
         # One code for every "no room now" (clients already handle it); /metrics tells apart.
