@@ -4,6 +4,7 @@
     python scripts/soak.py cycles --cycles 1000   # connect and leave, some mid-reply
     python scripts/soak.py llm-kill               # the --llm-url server dies mid-reply
     python scripts/soak.py sigterm                # SIGTERM while replies play
+    python scripts/soak.py overload               # callers keep coming: who is let in, how fast
 
 Each starts its own server on a free loopback port (and stops it by its pid), samples the
 server's resident memory, open file descriptors and threads from /proc, and prints one JSON
@@ -234,6 +235,116 @@ async def soak_sessions(args: argparse.Namespace, server: Server) -> dict[str, A
     }
 
 
+# ---- overload: callers keep coming ----------------------------------------------------------
+
+
+@dataclass
+class Arrivals:
+    admitted: int = 0
+    refused: int = 0
+    refusal_messages: dict[str, int] = field(default_factory=dict)
+    active: int = 0
+    most_active: int = 0
+
+
+async def opening(conn: RealtimeConnection) -> dict[str, Any]:
+    """The session's first word: `session.created`, or the `error` that refuses it."""
+
+    def first() -> dict[str, Any] | None:
+        events = conn.of_type(ServerEvent.SESSION_CREATED) or conn.of_type(ServerEvent.ERROR)
+        return events[0] if events else None
+
+    return await conn.wait(first, 60, "session.created or error")
+
+
+async def call_now_and_then(
+    url: str,
+    until: float,
+    speech: list[np.ndarray],
+    seed: int,
+    tally: Tally,
+    arrivals: Arrivals,
+    turns_per_call: int,
+) -> None:
+    """One caller who calls, asks a few questions, hangs up and calls again; refused, they
+    try again a little later, as a person would."""
+    rng = random.Random(seed)
+    while time.monotonic() < until:
+        conn = await RealtimeConnection.connect(url)
+        try:
+            first = await opening(conn)
+            if first["type"] == ServerEvent.SESSION_CREATED:
+                await converse(conn, until, speech, rng, arrivals, turns_per_call)
+        finally:
+            await conn.close()
+        if first["type"] == ServerEvent.ERROR:
+            arrivals.refused += 1
+            why = first["error"]["message"].split(":")[0]
+            arrivals.refusal_messages[why] = arrivals.refusal_messages.get(why, 0) + 1
+            await asyncio.sleep(rng.uniform(10, 20))
+            continue
+        _count(conn, tally)
+        await asyncio.sleep(rng.uniform(2, 6))  # between calls
+
+
+async def converse(
+    conn: RealtimeConnection,
+    until: float,
+    speech: list[np.ndarray],
+    rng: random.Random,
+    arrivals: Arrivals,
+    turns: int,
+) -> None:
+    arrivals.admitted += 1
+    arrivals.active += 1
+    arrivals.most_active = max(arrivals.most_active, arrivals.active)
+    try:
+        for _ in range(turns):
+            if time.monotonic() >= until:
+                break
+            created = len(conn.of_type(ServerEvent.RESPONSE_CREATED))
+            await conn.stream(rng.choice(speech))
+            with contextlib.suppress(TimeoutError):
+                await conn.wait_for(ServerEvent.RESPONSE_DONE, 180, count=created + 1)
+    finally:
+        arrivals.active -= 1
+
+
+async def soak_overload(args: argparse.Namespace, server: Server) -> dict[str, Any]:
+    speech = spoken_questions()
+    start = time.monotonic()
+    until = start + args.minutes * 60
+    tally, arrivals = Tally(), Arrivals()
+
+    async def caller(seed: int) -> None:
+        await asyncio.sleep(seed * args.arrival_s)  # callers arrive one by one
+        await call_now_and_then(
+            server.ws_url, until, speech, seed, tally, arrivals, args.turns_per_call
+        )
+
+    results = await asyncio.gather(
+        *(caller(seed) for seed in range(args.sessions)), return_exceptions=True
+    )
+    v2v = sorted(tally.v2v_ms)
+    return {
+        "callers": args.sessions,
+        "minutes": args.minutes,
+        "server_args": server.args,
+        "caller_failures": [repr(r) for r in results if isinstance(r, BaseException)],
+        "calls_admitted": arrivals.admitted,
+        "calls_refused": arrivals.refused,
+        "refusals": arrivals.refusal_messages,
+        "most_sessions_at_once": arrivals.most_active,
+        "turns_committed": tally.turns,
+        "responses_done": tally.done,
+        "statuses": tally.statuses,
+        "errors": tally.errors,
+        "v2v_p50_ms": round(v2v[len(v2v) // 2]) if v2v else None,
+        "v2v_p90_ms": round(v2v[int(len(v2v) * 0.9)]) if v2v else None,
+        "v2v_count": len(v2v),
+    }
+
+
 # ---- cycles: connect and leave --------------------------------------------------------------
 
 
@@ -346,28 +457,42 @@ async def sigterm(args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", choices=["sessions", "cycles", "llm-kill", "sigterm"])
+    parser.add_argument("mode", choices=["sessions", "cycles", "llm-kill", "sigterm", "overload"])
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--warm-up-s", type=float, default=120.0)
     parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--arrival-s", type=float, default=15.0, help="overload: between callers")
+    parser.add_argument("--turns-per-call", type=int, default=4, help="overload: then hang up")
     parser.add_argument("--out", type=Path, default=Path("soak-out"))
     parser.add_argument("server_args", nargs="*", help="more `voice-agent serve` options")
-    args = parser.parse_args()
+    # Options this script does not know are the server's (`soak.py overload --max-sessions 4`).
+    args, server_options = parser.parse_known_args()
+    args.server_args = [*args.server_args, *server_options]
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     if args.mode in ("sessions", "cycles"):
-        # Every caller comes from this one address: let it hold them all.
+        # Every caller comes from this one address: let it hold them all, however slow the
+        # replies get (this run is about what the sessions leave behind, not admission).
         room = [
             "--max-sessions",
             str(args.sessions),
             "--max-connections-per-ip",
             str(args.sessions),
+            "--max-reply-delay-s",
+            "0",
         ]
         server = Server([*room, *args.server_args], args.out / "server.log")
         with running(server):
             run = soak_sessions if args.mode == "sessions" else soak_cycles
             figures = asyncio.run(run(args, server))
+    elif args.mode == "overload":
+        # Admission is the server's own (--max-reply-delay-s; pass 0 to see it off); only the
+        # per-address limit is lifted, as every caller comes from here.
+        room = ["--max-connections-per-ip", str(args.sessions)]
+        server = Server([*room, *args.server_args], args.out / "server.log")
+        with running(server):
+            figures = asyncio.run(soak_overload(args, server))
     elif args.mode == "llm-kill":
         figures = asyncio.run(llm_kill(args, args.out))
     else:
