@@ -1,7 +1,7 @@
 """Admission by measured load: how long replies are taking right now, across every session.
 
 A machine past what it can serve does not fail; every conversation just gets slower (8 cascade
-sessions on 2 cores answered in 12 s at the median, against 2.5 s for one). So the server
+sessions on 2 cores answered in 10 s at the median, against 2.5 s for one). So the server
 watches what its callers feel, the delay from the end of a user's turn to the first audio of
 the reply, and refuses a new session when the replies would then start later than a bound, as
 LiveKit's workers refuse jobs over a CPU load, so that the sessions already open keep their pace.
