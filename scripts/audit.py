@@ -98,8 +98,13 @@ def findings(snapshot: dict[str, Any], pinned: dict[str, str]) -> list[dict[str,
         if version is not None and affects(advisory, version):
             ids = [advisory["id"], *advisory.get("aliases", [])]
             found.append(
-                {"package": advisory["package"], "version": version, "ids": ", ".join(ids)}
-                | {"id": advisory["id"], "summary": advisory["summary"]}
+                {
+                    "package": advisory["package"],
+                    "version": version,
+                    "id": advisory["id"],
+                    "ids": ", ".join(ids),
+                    "summary": advisory["summary"],
+                }
             )
     return found
 

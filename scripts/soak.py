@@ -151,6 +151,14 @@ class Tally:
     errors: dict[str, int] = field(default_factory=dict)
     v2v_ms: list[float] = field(default_factory=list)
 
+    def v2v_figures(self) -> dict[str, int | None]:
+        """Voice-to-voice median and 90th percentile, ms."""
+        v2v = sorted(self.v2v_ms)
+        return {
+            "v2v_p50_ms": round(v2v[len(v2v) // 2]) if v2v else None,
+            "v2v_p90_ms": round(v2v[int(len(v2v) * 0.9)]) if v2v else None,
+        }
+
 
 async def talk(url: str, until: float, speech: list[np.ndarray], seed: int, tally: Tally) -> None:
     """One caller: asks a question, waits for the answer (or talks over it now and then)."""
@@ -213,7 +221,6 @@ async def soak_sessions(args: argparse.Namespace, server: Server) -> dict[str, A
     await asyncio.sleep(2)  # let the server close what the callers left
     samples.append({"t_s": round(time.monotonic() - start), **server.sample()})
     warm = [s for s in samples if s["t_s"] >= args.warm_up_s] or samples
-    v2v = sorted(tally.v2v_ms)
     return {
         "sessions": args.sessions,
         "minutes": args.minutes,
@@ -223,8 +230,7 @@ async def soak_sessions(args: argparse.Namespace, server: Server) -> dict[str, A
         "statuses": tally.statuses,
         "stale_audio_deltas": tally.stale_audio,
         "errors": tally.errors,
-        "v2v_p50_ms": round(v2v[len(v2v) // 2]) if v2v else None,
-        "v2v_p90_ms": round(v2v[int(len(v2v) * 0.9)]) if v2v else None,
+        **tally.v2v_figures(),
         "rss_after_warm_up_kb": warm[0]["rss_kb"],
         "rss_end_kb": samples[-1]["rss_kb"],
         "rss_growth_pct": round(100 * (samples[-1]["rss_kb"] / warm[0]["rss_kb"] - 1), 2),
@@ -325,7 +331,6 @@ async def soak_overload(args: argparse.Namespace, server: Server) -> dict[str, A
     results = await asyncio.gather(
         *(caller(seed) for seed in range(args.sessions)), return_exceptions=True
     )
-    v2v = sorted(tally.v2v_ms)
     return {
         "callers": args.sessions,
         "minutes": args.minutes,
@@ -339,9 +344,8 @@ async def soak_overload(args: argparse.Namespace, server: Server) -> dict[str, A
         "responses_done": tally.done,
         "statuses": tally.statuses,
         "errors": tally.errors,
-        "v2v_p50_ms": round(v2v[len(v2v) // 2]) if v2v else None,
-        "v2v_p90_ms": round(v2v[int(len(v2v) * 0.9)]) if v2v else None,
-        "v2v_count": len(v2v),
+        **tally.v2v_figures(),
+        "v2v_count": len(tally.v2v_ms),
     }
 
 

@@ -39,7 +39,7 @@ class ServerConfig:
     llm_history_turns: int = -1  # -1: EMBEDDED_LLM_TURNS for the embedded LLM, all for --llm-url
     calculator: bool = True  # the cascade works out sums the user asks instead of its LLM
     max_sessions: int = 8
-    max_reply_delay_s: float = 5.0  # refuse new sessions while replies start slower; 0: off
+    max_reply_delay_s: float = 5.0  # refuse a session that would slow replies past it; 0: off
     max_event_mb: float = 16.0
     max_events_per_s: float = GuardLimits.events_per_s
     max_audio_rate: float = GuardLimits.audio_rate
@@ -147,9 +147,9 @@ HELP: dict[str, str] = {
     "calculator": 'answer a turn that asks a sum ("what is 12 times 7") by working it out '
     "instead of asking the LLM, which a small model gets wrong",
     "max_sessions": "concurrent sessions; more are refused with an error event",
-    "max_reply_delay_s": "refuse new sessions (as at --max-sessions) while the replies of the "
-    "open ones take longer than this to start: the median, over the last minute, of end of "
-    "the user's turn to first reply audio; 0: off",
+    "max_reply_delay_s": "refuse a new session (as at --max-sessions) when, judged by the last "
+    "minute's replies (end of the user's turn to first reply audio, per session open), one "
+    "more session would make replies start later than this; 0: off",
     "max_event_mb": "largest client event accepted, in MiB (larger ones get an error event)",
     "max_events_per_s": "client events a session may send a second, sustained (bursts of five "
     "seconds' worth pass); more are dropped with a rate_limit_exceeded error",

@@ -43,17 +43,15 @@ class ReplyDelays:
 
     def median_s(self) -> float | None:
         """The median delay of the window's replies; None while too few say anything."""
-        self._forget_old()
-        if len(self._recent) < MIN_REPLIES:
-            return None
-        return statistics.median(delay for _, delay, _ in self._recent)
+        recent = self._window()
+        return None if recent is None else statistics.median(delay for _, delay, _ in recent)
 
     def projected_s(self, sessions: int) -> float | None:
         """The delay to expect with `sessions` open: the median per-session cost, scaled."""
-        self._forget_old()
-        if len(self._recent) < MIN_REPLIES:
+        recent = self._window()
+        if recent is None:
             return None
-        return sessions * statistics.median(delay / n for _, delay, n in self._recent)
+        return sessions * statistics.median(delay / n for _, delay, n in recent)
 
     def admits_another(self) -> bool:
         """Whether one more session would keep replies within the bound."""
@@ -72,6 +70,11 @@ class ReplyDelays:
         total = durations.get("total_to_first_audio") if isinstance(durations, dict) else None
         if isinstance(total, int | float):
             self.record(total / 1000)
+
+    def _window(self) -> deque[tuple[float, float, int]] | None:
+        """The last `WINDOW_S` seconds' replies; None while too few to say anything."""
+        self._forget_old()
+        return self._recent if len(self._recent) >= MIN_REPLIES else None
 
     def _forget_old(self) -> None:
         horizon = self.clock() - WINDOW_S

@@ -55,31 +55,36 @@ class Runtime:
 
     @property
     def full(self) -> bool:
-        """Whether a new session would be refused. Load refuses only while sessions are open:
-        their replies are what is slow, and with none open there is no one to protect."""
-        at_limit = len(self.sessions) >= self.config.max_sessions
-        return self.draining or at_limit or (bool(self.sessions) and self.load.overloaded)
+        """Whether a new session would be refused."""
+        return self._no_room() is not None
 
     def refuse(self) -> dict[str, Any]:
         """Count a refused session; the `error` event that tells the client why."""
         self.sessions_refused += 1
-        median = self.load.median_s()
-        if self.draining:
-            reason, why = "session_limit_reached", "this server is shutting down"
-        elif len(self.sessions) >= self.config.max_sessions:
-            reason = "session_limit_reached"
-            why = f"this server is at its limit of {self.config.max_sessions} concurrent sessions"
-        else:
-            reason = "overloaded"
-            projected = self.load.projected_s(len(self.sessions) + 1) or 0.0
-            why = (
-                f"this server is busy: its replies take {median or 0:.1f} s to start (median "
-                f"of the last minute), and one more session would make that about "
-                f"{projected:.1f} s, over its bound of {self.config.max_reply_delay_s:g} s"
-            )
+        reason, why = self._no_room() or ("session_limit_reached", "this server has no room")
         self.refusals[reason] += 1
         # One code for every "no room now" (clients already handle it); /metrics tells apart.
         return error_event("session_limit_reached", why + "; try again later", kind="server_error")
+
+    def _no_room(self) -> tuple[str, str] | None:
+        """(refusal reason, why) when a new session would be refused now, else None. Load
+        refuses only while sessions are open: their replies are what is slow, and with none
+        open there is no one to protect."""
+        if self.draining:
+            return "session_limit_reached", "this server is shutting down"
+        if len(self.sessions) >= self.config.max_sessions:
+            limit = self.config.max_sessions
+            why = f"this server is at its limit of {limit} concurrent sessions"
+            return "session_limit_reached", why
+        if self.sessions and self.load.overloaded:
+            median = self.load.median_s() or 0.0
+            projected = self.load.projected_s(len(self.sessions) + 1) or 0.0
+            return "overloaded", (
+                f"this server is busy: its replies take {median:.1f} s to start (median "
+                f"of the last minute), and one more session would make that about "
+                f"{projected:.1f} s, over its bound of {self.config.max_reply_delay_s:g} s"
+            )
+        return None
 
     async def drain(self, timeout_s: float = DRAIN_S) -> None:
         """Shutting down: take no new sessions, give the replies under way up to `timeout_s`
